@@ -1,0 +1,57 @@
+"""Parameter checks with one error format for the whole package.
+
+Every message names the field, what was expected and what was found, in the
+style of scikit-learn::
+
+    The 'stride' of layer 2 must be a positive integer. Got 0 instead.
+
+The CLI prints these messages as one line on stderr and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["InvalidParameterError", "check_int", "describe", "field_error"]
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """Raised for any invalid parameter, file field or weight array.
+
+    It derives from both ``ValueError`` and ``TypeError`` (as scikit-learn's does),
+    so callers may catch either.
+    """
+
+
+def describe(value: object) -> str:
+    """Short, readable rendering of an offending value for an error message."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, np.ndarray):
+        text = f"an array of shape {value.shape} and dtype {value.dtype}"
+    else:
+        text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return text
+
+
+def field_error(field: str, expected: str, got: object) -> InvalidParameterError:
+    """Build the package's standard error for ``field`` (already quoted by the caller)."""
+    return InvalidParameterError(f"{field} must be {expected}. Got {describe(got)} instead.")
+
+
+def check_int(value: object, field: str, *, minimum: int = 0) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.
+
+    Booleans and floats (even ``2.0``) are refused: a size given as a float is
+    almost always a mistake in a hand-written file.
+    """
+    kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise field_error(field, kind, value)
+    if value < minimum:
+        raise field_error(field, kind, value)
+    return int(value)

@@ -1,0 +1,53 @@
+"""Helpers shared by the subcommands: NET arguments, JSON output, seeds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .._validation import InvalidParameterError
+
+__all__ = ["add_net_argument", "emit_json", "nonnegative_int", "positive_int"]
+
+
+def _int_type(minimum: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}. Got {text!r} instead.") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {what}. Got {value} instead.")
+        return value
+
+    return parse
+
+
+positive_int = _int_type(1, "a positive integer")
+nonnegative_int = _int_type(0, "a non-negative integer")
+
+
+def add_net_argument(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:
+    parser.add_argument(
+        "net", metavar="NET",
+        help="a network .npz file, an architecture .json file, or a paper network name "
+             "(example1-dK, example4-dK, pitfall2d-dK)")
+    if weights:
+        parser.add_argument("--seed", type=nonnegative_int, default=0,
+                            help="seed of the He initialisation for .json architectures and paper names (default 0)")
+
+
+def emit_json(command: str, payload: dict[str, Any]) -> None:
+    """Print one JSON object on stdout with the schema version and the command."""
+    from . import JSON_SCHEMA_VERSION
+
+    out = {"schema_version": JSON_SCHEMA_VERSION, "command": command}
+    out.update(payload)
+    json.dump(out, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def fail(message: str) -> InvalidParameterError:
+    return InvalidParameterError(message)
