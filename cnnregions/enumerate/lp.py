@@ -1,0 +1,179 @@
+"""The one module that talks to the LP solver (HiGHS, through highspy).
+
+Every feasibility question of the search is the same linear program, the
+Chebyshev-ball LP of a polyhedron given by strict inequalities with unit normals::
+
+    maximise    t
+    subject to  a_k . u + b_k >= t      for every row (a_k, b_k), ||a_k|| = 1
+                t <= cap,   u free,  t free
+
+Because the rows are normalised, the optimum ``t*`` is the radius of the largest
+ball (capped at ``cap``) inside ``{u : a_k . u + b_k > 0 for all k}``, and the
+optimal ``u*`` its centre.  The open polyhedron is non-empty exactly when
+``t* > 0``; the search accepts it when ``t*`` exceeds its tolerance.  With ``t``
+free the LP is always feasible and bounded, so "empty" is never a solver
+failure: it is a radius at or below the tolerance.
+
+One :class:`ChebyshevLP` is a persistent HiGHS model: rows are added and deleted
+as the depth-first search walks its path, and every solve is warm-started from
+the previous basis.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+__all__ = ["ChebyshevLP", "LPStatus", "SolverError"]
+
+#: HiGHS primal and dual feasibility tolerances.  The default 1e-7 accepted
+#: "regions" thinner than ~1e-8; 1e-9 with a numpy re-check of the witness did not.
+FEASIBILITY_TOLERANCE = 1e-9
+
+
+class LPStatus(enum.Enum):
+    """Outcome of one solve (infeasible is a status, not an exception)."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    FAILED = "failed"
+
+
+class SolverError(RuntimeError):
+    """HiGHS did not reach a definite answer even after a cold re-solve."""
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: LPStatus.OPTIMAL,
+    highspy.HighsModelStatus.kInfeasible: LPStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kUnbounded: LPStatus.UNBOUNDED,
+}
+
+
+def _new_highs():
+    # ``highspy.Highs.__init__`` installs Python callbacks, which makes HiGHS write
+    # its banner on stdout before any option can be set; that would corrupt
+    # ``--json`` output (and every loky worker would print it).  The underlying
+    # ``_Highs`` is the same solver without the callbacks, which we do not use.
+    cls = getattr(getattr(highspy, "_core", None), "_Highs", None) or highspy.Highs
+    h = cls()
+    h.setOptionValue("output_flag", False)
+    # One thread: the search parallelises over processes, and HiGHS's thread pool
+    # costs ~20 us of a ~45 us warm re-solve on these tiny LPs.
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("presolve", "off")  # 35-50% slower on these tiny LPs
+    h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOLERANCE)
+    h.setOptionValue("dual_feasibility_tolerance", FEASIBILITY_TOLERANCE)
+    return h
+
+
+@dataclass(frozen=True)
+class LPResult:
+    """Result of one Chebyshev-ball LP."""
+
+    status: LPStatus
+    radius: float
+    center: np.ndarray | None
+    #: Row duals ``y`` (HiGHS sign convention: ``y <= 0`` here).  When the radius is
+    #: ``<= 0`` the rows with ``y != 0`` alone already leave no room: a certificate
+    #: of emptiness that holds for every superset of those rows.
+    duals: np.ndarray | None = None
+
+
+class ChebyshevLP:
+    """A persistent Chebyshev-ball LP in ``dim`` variables (plus the radius ``t``).
+
+    Parameters
+    ----------
+    dim : int
+        Dimension of the space searched.
+    cap : float
+        Upper bound on the radius (keeps the LP bounded on unbounded regions).
+
+    Notes
+    -----
+    Rows are identified by the Python objects passed to :meth:`solve`: a row
+    object that is already in the model at the same position is not re-added.
+    Rows are tuples ``(a, b, ...)`` with ``a`` a unit vector (ndarray) and ``b`` a
+    float, meaning ``a . u + b > 0``; further items are ignored.
+    """
+
+    def __init__(self, dim: int, cap: float) -> None:
+        self.dim = int(dim)
+        self.cap = float(cap)
+        self.solves = 0
+        self.cold_resolves = 0
+        self._h = _new_highs()
+        inf = highspy.kHighsInf
+        n = self.dim
+        self._h.addVars(n + 1, np.full(n + 1, -inf), np.r_[np.full(n, inf), self.cap])
+        self._h.changeColsCost(1, np.array([n], dtype=np.int32), np.array([1.0]))
+        self._h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self._rows: list[object] = []
+        self._inf = inf
+        self._layouts: dict[int, tuple] = {}
+
+    def _layout(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Index arrays of ``m`` dense rows (cached: most calls add one row)."""
+        cached = self._layouts.get(m)
+        if cached is None:
+            n1 = self.dim + 1
+            cached = (np.arange(0, m * n1, n1, dtype=np.int32), np.tile(np.arange(n1, dtype=np.int32), m),
+                      np.full(m, self._inf))
+            if m <= 64:
+                self._layouts[m] = cached
+        return cached
+
+    def _sync(self, rows: Sequence[tuple[np.ndarray, float]]) -> None:
+        model = self._rows
+        common = 0
+        limit = min(len(model), len(rows))
+        while common < limit and model[common] is rows[common]:
+            common += 1
+        h = self._h
+        if common < len(model):
+            drop = np.arange(common, len(model), dtype=np.int32)
+            h.deleteRows(len(drop), drop)
+            del model[common:]
+        new = rows[common:]
+        if new:
+            m = len(new)
+            n1 = self.dim + 1
+            values = np.empty((m, n1))
+            lower = np.empty(m)
+            for i, row in enumerate(new):
+                values[i, :-1] = row[0]
+                lower[i] = -row[1]
+            values[:, -1] = -1.0
+            starts, index, upper = self._layout(m)
+            h.addRows(m, lower, upper, m * n1, starts, index, values.ravel())
+            model.extend(new)
+
+    def solve(self, rows: Sequence[tuple[np.ndarray, float]]) -> LPResult:
+        """Largest ball (radius capped) inside ``{u : a.u + b > 0 for (a, b) in rows}``.
+
+        A solve that does not end optimal is repeated cold (``clearSolver``): a
+        warm-started dual simplex with free variables occasionally stops with an
+        unknown status, and treating that as "empty" would lose regions.
+        """
+        self._sync(rows)
+        h = self._h
+        h.run()
+        self.solves += 1
+        status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+        if status is not LPStatus.OPTIMAL:
+            self.cold_resolves += 1
+            h.clearSolver()
+            h.run()
+            status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+        if status is not LPStatus.OPTIMAL:
+            return LPResult(status, float("nan"), None)
+        solution = h.getSolution()
+        values = np.asarray(solution.col_value)
+        t = float(values[-1])
+        return LPResult(status, t, values[:-1], np.asarray(solution.row_dual) if t <= 0 else None)

@@ -1,0 +1,152 @@
+"""A network (and a domain) compiled into what the search needs.
+
+The search works in coordinates ``u`` with ``x = origin + basis @ (scale * u)``:
+
+- ``origin``/``basis`` come from the domain (identity for the whole space);
+- ``scale`` is the network's own length scale, the median distance from the
+  origin of the neurons' hyperplanes when every neuron is active.  Working in
+  units of ``scale`` makes every tolerance relative, so counts are invariant
+  under rescaling the input (multiplying the first layer's weights by ``c > 0``
+  divides every region by ``c``) and under ``W_l, b_l -> c W_l, c b_l``,
+  ``W_{l+1} -> W_{l+1} / c``.
+
+Tolerances (in units of ``scale``): a region is counted when it contains a ball
+of radius greater than ``tol``; radii are capped at ``cap``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import InvalidParameterError, field_error
+from ..models.network import Network
+from .domain import Box, Plane
+
+__all__ = ["DEFAULT_TOLERANCE", "SearchProblem", "build_problem"]
+
+#: Default radius threshold, relative to the network's length scale.
+DEFAULT_TOLERANCE = 1e-7
+#: Radius cap of the Chebyshev LP (relative to the length scale).
+RADIUS_CAP = 1.0
+#: Relative size under which a neuron's gradient (or value) counts as exactly zero.
+CANCELLATION = 1e-12
+
+
+def length_scale(maps: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Median distance from the origin of the hyperplanes of the all-active network.
+
+    Falls back to 1 when every hyperplane passes through the origin (then every
+    region is a cone and the count does not depend on any length).
+    """
+    dim = maps[0][0].shape[1]
+    A = np.eye(dim)
+    c = np.zeros(dim)
+    distances = []
+    for M, b in maps:
+        A, c = M @ A, M @ c + b
+        norms = np.linalg.norm(A, axis=1)
+        ok = (norms > 0) & (c != 0)
+        distances.append(np.abs(c[ok]) / norms[ok])
+    dist = np.concatenate(distances)
+    dist = dist[np.isfinite(dist) & (dist > 0)]
+    return float(np.median(dist)) if dist.size else 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class SearchProblem:
+    """Everything one search (serial or one worker's subtree) needs.
+
+    Attributes
+    ----------
+    maps : tuple of (M_l, c_l)
+        Layer affine maps; the first one already composed with the input map and
+        the scale, so that it acts on search coordinates ``u``.
+    starts : tuple of int
+        Index of each layer's first neuron, then the total number of neurons.
+    root_rows : tuple of (a, b)
+        Domain constraints ``a . u + b > 0`` with unit ``a``.
+    root_center, root_radius
+        A ball inside the domain (radius capped).
+    """
+
+    maps: tuple[tuple[np.ndarray, np.ndarray], ...]
+    starts: tuple[int, ...]
+    dim: int
+    scale: float
+    origin: np.ndarray
+    basis: np.ndarray | None
+    root_rows: tuple[tuple[np.ndarray, float], ...]
+    root_center: np.ndarray
+    root_radius: float
+    tol: float
+    cap: float
+
+    @property
+    def n_neurons(self) -> int:
+        return self.starts[-1]
+
+    def to_input(self, u: np.ndarray) -> np.ndarray:
+        """Map search coordinates to the flattened input ``x``."""
+        v = np.asarray(u) * self.scale
+        return self.origin + (v if self.basis is None else self.basis @ v)
+
+    def to_domain(self, u: np.ndarray) -> np.ndarray:
+        """Map search coordinates to the domain's own coordinates (the plane's ``(a, b)``)."""
+        return np.asarray(u) * self.scale
+
+
+def build_problem(network: Network, domain: Box | Plane | None = None, *,
+                  tol: float = DEFAULT_TOLERANCE) -> SearchProblem:
+    """Compile ``network`` (restricted to ``domain``) for the search."""
+    if not isinstance(network, Network):
+        raise field_error("The 'network'", "a cnnregions Network", network)
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) or not (0 < tol < RADIUS_CAP):
+        raise field_error("The 'tol'", f"a number in (0, {RADIUS_CAP})", tol)
+    if domain is not None and not isinstance(domain, (Box, Plane)):
+        raise field_error("The 'domain'", "None, a Box or a Plane", domain)
+    dim_x = network.architecture.input_dim
+    maps = [(np.asarray(M), np.asarray(c)) for M, c in network.affine_maps]
+    if domain is None:
+        origin, basis = np.zeros(dim_x), None
+        rows_a, rows_b = np.zeros((0, dim_x)), np.zeros(0)
+    else:
+        origin, basis = domain.input_map(dim_x)
+        rows_a, rows_b = domain.rows(dim_x)
+    M1, c1 = maps[0]
+    c1 = c1 + M1 @ origin
+    if basis is not None:
+        M1 = M1 @ basis
+    maps[0] = (M1, c1)
+    scale = length_scale(maps)
+    maps[0] = (M1 * scale, c1)
+    dim = M1.shape[1]
+    # Root rows in u: a . (scale u) + b > 0  <=>  a . u + b / scale > 0.
+    root_rows = tuple((rows_a[i].copy(), float(rows_b[i] / scale)) for i in range(len(rows_b)))
+    if isinstance(domain, Box):
+        lo, hi = domain.bounds(dim_x)
+        center = (lo + hi) / 2 / scale
+        radius = min(float(np.min(hi - lo)) / 2 / scale, RADIUS_CAP)
+    elif isinstance(domain, Plane) and domain.window is not None:
+        a_lo, a_hi, b_lo, b_hi = domain.window
+        center = np.array([(a_lo + a_hi) / 2, (b_lo + b_hi) / 2]) / scale
+        radius = min(min(a_hi - a_lo, b_hi - b_lo) / 2 / scale, RADIUS_CAP)
+    else:
+        center, radius = np.zeros(dim), RADIUS_CAP
+    if radius <= tol:
+        raise InvalidParameterError(
+            f"The domain must contain a ball of radius above the tolerance ({tol * scale:.3g}). "
+            f"Got a domain of half-width {radius * scale:.3g} instead.")
+    starts = [0]
+    for M, _ in maps:
+        starts.append(starts[-1] + M.shape[0])
+    frozen = []
+    for M, c in maps:
+        M = np.ascontiguousarray(M, dtype=np.float64)
+        c = np.ascontiguousarray(c, dtype=np.float64)
+        M.setflags(write=False)
+        c.setflags(write=False)
+        frozen.append((M, c))
+    return SearchProblem(tuple(frozen), tuple(starts), dim, scale, origin, basis, root_rows,
+                         center, float(radius), float(tol), RADIUS_CAP)

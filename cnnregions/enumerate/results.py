@@ -1,0 +1,119 @@
+"""Result values of the search (immutable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Region", "RegionCount", "SubtreeResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """One linear region: its activation pattern and a point strictly inside it.
+
+    Attributes
+    ----------
+    pattern : ndarray of bool, shape (n_neurons,)
+        True where the neuron is active (``z > 0``); neurons in PyTorch's flattened
+        ``(channels, height, width)`` order, layer after layer.  A neuron that is
+        identically zero on the region is reported inactive.
+    witness : ndarray, shape (input_dim,)
+        A point of the (flattened) input inside the region.
+    radius : float
+        A ball of this radius around ``witness`` lies inside the region (in input
+        units; capped, and a lower bound on the region's inradius).
+    coords : ndarray
+        The witness in the domain's own coordinates (the plane's ``(a, b)`` for a
+        :class:`~cnnregions.enumerate.Plane`; equal to ``witness`` otherwise).
+    """
+
+    pattern: np.ndarray
+    witness: np.ndarray
+    radius: float
+    coords: np.ndarray
+
+
+@dataclass(frozen=True)
+class SubtreeResult:
+    """Statistics of one finished subtree of the search (what a worker ships back)."""
+
+    index: int
+    regions: int
+    lps: int
+    nodes: int
+    min_radius: float
+    max_rejected: float
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "regions": self.regions, "lps": self.lps, "nodes": self.nodes,
+                "min_radius": self.min_radius, "max_rejected": self.max_rejected, "seconds": self.seconds}
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """The exact number of linear regions ``R_{N,theta}`` and how it was obtained.
+
+    Attributes
+    ----------
+    regions : int
+        Number of activation patterns whose region is non-empty (Definition 1),
+        i.e. contains a ball of radius ``tolerance``.
+    lps : int
+        Linear programs solved.
+    nodes : int
+        Search-tree nodes visited (leaves included).
+    seconds : float
+        Wall-clock time.
+    smallest_radius : float
+        Every counted region contains a ball of at least this radius (input
+        units); a small value means thin regions.
+    largest_rejected_radius : float
+        Largest positive Chebyshev radius of a candidate region that was rejected
+        as too thin (0 if none): how close rejections came to the tolerance.
+    tolerance : float
+        The radius threshold, in input units (``tol * scale``).
+    scale : float
+        The network's length scale used to make tolerances relative.
+    neurons : int
+        Number of hidden neurons.
+    subtrees : int
+        Number of subtrees the search was split into.
+    n_jobs : int
+        Worker processes used.
+    reused_subtrees : int
+        Subtrees taken from a checkpoint instead of being searched.
+    """
+
+    regions: int
+    lps: int
+    nodes: int
+    seconds: float
+    smallest_radius: float
+    largest_rejected_radius: float
+    tolerance: float
+    scale: float
+    neurons: int
+    subtrees: int
+    n_jobs: int
+    reused_subtrees: int = 0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def lps_per_region(self) -> float:
+        return self.lps / self.regions if self.regions else float("nan")
+
+    @property
+    def regions_per_second(self) -> float:
+        return self.regions / self.seconds if self.seconds > 0 else float("inf")
+
+    def to_dict(self) -> dict:
+        return {
+            "regions": self.regions, "lps": self.lps, "nodes": self.nodes, "seconds": self.seconds,
+            "smallest_radius": self.smallest_radius, "largest_rejected_radius": self.largest_rejected_radius,
+            "tolerance": self.tolerance, "scale": self.scale, "neurons": self.neurons,
+            "subtrees": self.subtrees, "n_jobs": self.n_jobs, "reused_subtrees": self.reused_subtrees,
+            "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
+        }

@@ -1,0 +1,353 @@
+"""Depth-first search over activation patterns, neuron by neuron, layer by layer.
+
+A node of the search tree fixes the signs of the first ``k`` neurons; its region
+is the open polyhedron where those neurons have those signs.  Inside it, the
+pre-activation of neuron ``k`` is affine (each layer refines the regions of the
+previous ones, Definition 1), so its two children are the two sides of one
+hyperplane.  Every node keeps a *witness*: a ball ``B(w, r)`` inside its region.
+
+Deciding a child costs no LP when it can be avoided:
+
+- a neuron that is constant on the region does not split it; if it is
+  identically zero there, it counts as *inactive* (the strict-sign definition
+  would otherwise leave no region at all behind a dead or pruned filter);
+- if the hyperplane cuts the ball, both children are non-empty and each gets the
+  largest ball inside its half of ``B(w, r)``, with no LP;
+- otherwise the ball lies on one side, which is therefore non-empty, and only
+  the other side needs a Chebyshev LP (:mod:`.lp`).
+
+A child is non-empty when it contains a ball of radius above the tolerance; an
+LP centre is re-checked in numpy against every constraint before it is used.
+Constraints are kept only for neurons that split a region (plus the domain's).
+
+Two further devices avoid most LPs that would only prove a side empty:
+
+- *screening*: on entering a layer, each of its neurons is tested once against
+  the region; one whose hyperplane misses it is constant on the whole subtree;
+- *emptiness certificates*: an LP that finds a side empty returns dual
+  multipliers; the rows with non-zero multipliers alone leave no room, so the
+  same side is empty in every later region whose constraints include those rows
+  (rows are keyed by ``(neuron, sign)``), and no LP is solved there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lp import ChebyshevLP, LPStatus, SolverError
+from .problem import CANCELLATION, SearchProblem
+
+__all__ = ["Node", "Search"]
+
+#: Emptiness certificates kept per (neuron, sign), most recent first out.
+_MAX_CERTIFICATES = 8
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """A search-tree node that can be shipped to another process.
+
+    ``prefix`` holds the signs of neurons ``0..k-1`` (True = active); ``splits`` the
+    ``(neuron, active)`` pairs whose hyperplanes bound the region; ``center`` and
+    ``radius`` a ball inside the region (search coordinates); ``screen`` the
+    constant-neuron flags of neuron ``k``'s layer as screened on the way here, so
+    that a subtree is searched exactly as it would be in one serial search.
+    """
+
+    k: int
+    prefix: np.ndarray
+    splits: tuple[tuple[int, bool], ...]
+    center: np.ndarray
+    radius: float
+    screen: tuple[tuple[bool, ...], tuple[bool, ...]] | None = None
+
+
+class Search:
+    """The search state for one process: one persistent LP, one path.
+
+    Not thread-safe; create one per worker (they are cheap).
+    """
+
+    def __init__(self, problem: SearchProblem) -> None:
+        self.problem = problem
+        self.tol = problem.tol
+        n = problem.n_neurons
+        self.n_neurons = n
+        self.starts = problem.starts
+        self.layer_of = np.repeat(np.arange(len(problem.maps)), np.diff(problem.starts))
+        self.boundaries = frozenset(problem.starts[1:-1])
+        self.pattern = np.zeros(n, dtype=bool)
+        self.lp = ChebyshevLP(problem.dim, problem.cap)
+        # Statistics.
+        self.lps = 0
+        self.nodes = 0
+        self.regions = 0
+        self.min_radius = np.inf
+        self.max_rejected = 0.0
+        # Per-layer data on the current path: raw affine maps and normalised rows.
+        depth = len(problem.maps)
+        self._raw: list = [None] * depth
+        self._data: list = [None] * depth
+        self._path: list = []
+        self._keys: set = set()
+        self._certs: list[dict] = [{} for _ in range(depth)]
+        self._entry: list[bytes | None] = [None] * depth
+        self.certificate_hits = 0
+        maxrows = len(problem.root_rows) + n + 1
+        self._path_a = np.zeros((maxrows, problem.dim))
+        self._path_b = np.zeros(maxrows)
+        M, c = problem.maps[0]
+        self._set_layer(0, M, c, np.linalg.norm(M, axis=1), np.abs(c))
+
+    # -- layers ---------------------------------------------------------------------
+    def _set_layer(self, l: int, A: np.ndarray, c: np.ndarray, noise_a: np.ndarray, noise_c: np.ndarray) -> None:
+        norms = np.linalg.norm(A, axis=1)
+        const = norms <= CANCELLATION * noise_a
+        safe = np.where(const, 1.0, norms)
+        nhat = A / safe[:, None]
+        chat = c / safe
+        active_const = c > CANCELLATION * noise_c
+        self._raw[l] = (A, c)
+        self._data[l] = (nhat, chat, const.tolist(), active_const.tolist())
+        self._certs[l] = {}
+
+    def _enter_layer(self, l: int, w: np.ndarray | None = None, r: float = 0.0) -> None:
+        """Layer ``l``'s pre-activations as affine maps of ``u`` on the current region.
+
+        With a ball ``B(w, r)`` of the current region, also *screen* the layer: a
+        neuron whose hyperplane misses the region (one LP, unless it cuts the
+        ball) keeps one sign on the whole subtree and is marked constant, which
+        saves an LP at every node of the subtree that would decide it.
+        """
+        prev_a, prev_c = self._raw[l - 1]
+        act = self.pattern[self.starts[l - 1]:self.starts[l]]
+        M, b = self.problem.maps[l]
+        Ms = M[:, act]
+        Da, Dc = prev_a[act], prev_c[act]
+        absM = np.abs(Ms)
+        self._set_layer(l, Ms @ Da, Ms @ Dc + b, absM @ np.linalg.norm(Da, axis=1), absM @ np.abs(Dc) + np.abs(b))
+        self._entry[l] = self.pattern[:self.starts[l]].tobytes()
+        if w is not None:
+            self._screen(l, w, r)
+
+    def _screen(self, l: int, w: np.ndarray, r: float) -> None:
+        nhat, chat, const, active_const = self._data[l]
+        dist = nhat @ w + chat
+        for i in range(len(const)):
+            if const[i] or abs(dist[i]) < r:
+                continue
+            _, t = self._lp_side(self._row(self.starts[l] + i, not dist[i] > 0))
+            if t <= 0:
+                const[i] = True
+                active_const[i] = bool(dist[i] > 0)
+
+    def _row(self, j: int, active: bool) -> tuple[np.ndarray, float, tuple[int, bool]]:
+        """Constraint ``(a, b, key)`` "neuron ``j`` is active/inactive", ``key = (j, active)``."""
+        l = self.layer_of[j]
+        i = j - self.starts[l]
+        nhat, chat = self._data[l][0], self._data[l][1]
+        if active:
+            return nhat[i].copy(), float(chat[i]), (j, True)
+        return -nhat[i], -float(chat[i]), (j, False)
+
+    # -- path -----------------------------------------------------------------------
+    def _truncate(self, length: int) -> None:
+        path = self._path
+        if len(path) > length:
+            keys = self._keys
+            for row in path[length:]:
+                keys.discard(row[2])
+            del path[length:]
+
+    def _push(self, row: tuple[np.ndarray, float, object]) -> None:
+        p = len(self._path)
+        self._path.append(row)
+        self._keys.add(row[2])
+        self._path_a[p] = row[0]
+        self._path_b[p] = row[1]
+
+    def restore(self, node: Node) -> None:
+        """Make ``node`` the current state (pattern, layer data, path).
+
+        The screening of neuron ``k``'s layer comes with the node, unless ``k``
+        starts a layer (then the search enters, and screens, that layer itself).
+        """
+        k = node.k
+        self.pattern[:k] = node.prefix
+        current = int(self.layer_of[k]) if k < self.n_neurons else len(self.starts) - 1
+        self._truncate(0)
+        for i, (a, b) in enumerate(self.problem.root_rows):
+            self._push((a, b, (-1 - i, True)))
+        for l in range(1, current + 1):
+            if k not in self.boundaries or l < current:
+                # Layer l depends on the signs of the neurons before it only; keep
+                # its data (and its certificates) if those are unchanged.
+                signs = self.pattern[:self.starts[l]].tobytes()
+                if self._entry[l] != signs:
+                    self._enter_layer(l)
+        for j, active in node.splits:
+            self._push(self._row(j, active))
+        if node.screen is not None:
+            data = self._data[current]
+            self._data[current] = (data[0], data[1], list(node.screen[0]), list(node.screen[1]))
+
+    # -- one branching step ---------------------------------------------------------
+    def _lp_side(self, row: tuple[np.ndarray, float, tuple[int, bool]]) -> tuple[np.ndarray | None, float]:
+        """Chebyshev ball of the current region intersected with ``row``'s side.
+
+        Returns ``(center, radius)``, or ``(None, radius)`` if the side holds no
+        ball above the tolerance (``radius <= 0``: empty).
+        """
+        key = row[2]
+        certs = self._certs[self.layer_of[key[0]]] if key[0] >= 0 else None
+        if certs is not None:
+            known = certs.get(key)
+            if known:
+                keys = self._keys
+                for support in known:
+                    if support <= keys:
+                        self.certificate_hits += 1
+                        return None, -np.inf
+        p = len(self._path)
+        self._push(row)
+        result = self.lp.solve(self._path)
+        self.lps += 1
+        if result.status is not LPStatus.OPTIMAL:
+            self._truncate(p)
+            raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {p + 1} rows")
+        t = result.radius
+        center = result.center
+        if t > self.tol:
+            slack = float(np.min(self._path_a[:p + 1] @ center + self._path_b[:p + 1]))
+            t = min(t, slack)
+        elif t <= 0 and certs is not None and result.duals is not None:
+            used = np.flatnonzero(result.duals[:p])
+            support = frozenset(self._path[i][2] for i in used)
+            known = certs.setdefault(key, [])
+            known.append(support)
+            if len(known) > _MAX_CERTIFICATES:
+                del known[0]
+        self._truncate(p)
+        if t > self.tol:
+            return center, t
+        if t > self.max_rejected:
+            self.max_rejected = t
+        return None, t
+
+    def branch(self, k: int, w: np.ndarray, r: float) -> list[tuple[bool, np.ndarray, float, tuple | None]]:
+        """Children of the current node (neuron ``k`` to decide, ball ``B(w, r)``).
+
+        Returns ``(active, center, radius, row)`` per non-empty child, where ``row``
+        is the child's new constraint, or ``None`` if the neuron does not split
+        the region.  The caller must have the node's path and layer data current.
+        """
+        l = self.layer_of[k]
+        i = k - self.starts[l]
+        nhat, chat, const, active_const = self._data[l]
+        if const[i]:
+            return [(active_const[i], w, r, None)]
+        a = nhat[i]
+        b = chat[i]
+        d = float(a @ w) + b
+        active = d > 0
+        sigma = 1.0 if active else -1.0
+        ad = abs(d)
+        tol = self.tol
+        row_same = (sigma * a, sigma * b, (k, active))
+        row_other = (-sigma * a, -sigma * b, (k, not active))
+        if ad < r:  # the hyperplane cuts the ball: both sides are non-empty
+            same_c, same_r = w + (sigma * (r - ad) / 2) * a, (r + ad) / 2
+            other_c, other_r = w - (sigma * (r + ad) / 2) * a, (r - ad) / 2
+            cut = True
+        else:
+            same_c, same_r = w, r
+            other_c, other_r = None, 0.0
+            cut = False
+        if same_r <= tol:
+            same_c, same_r = self._lp_side(row_same)
+        if other_r <= tol:
+            other_c, t = self._lp_side(row_other)
+            other_r = t if other_c is not None else 0.0
+            cut = cut or t > 0
+        children = []
+        if same_c is not None:
+            children.append((active, same_c, same_r, row_same if (cut or other_c is not None) else None))
+        if other_c is not None:
+            children.append((not active, other_c, other_r, row_other if (cut or same_c is not None) else None))
+        return children
+
+    # -- depth-first search ---------------------------------------------------------
+    def dfs(self, node: Node) -> Iterator[tuple[np.ndarray, float]]:
+        """Depth-first search of ``node``'s subtree, yielding ``(witness, radius)``
+        of every region (the pattern is in ``self.pattern`` at that moment)."""
+        self.restore(node)
+        n = self.n_neurons
+        boundaries = self.boundaries
+        layer_of = self.layer_of
+        pattern = self.pattern
+        path = self._path
+        keys = self._keys
+        path_a, path_b = self._path_a, self._path_b
+        branch = self.branch
+        stack = [(node.k, node.center, node.radius, len(path), None, None)]
+        nodes = 0
+        try:
+            while stack:
+                k, w, r, plen, row, active = stack.pop()
+                if len(path) > plen:
+                    for dropped in path[plen:]:
+                        keys.discard(dropped[2])
+                    del path[plen:]
+                if row is not None:
+                    path.append(row)
+                    keys.add(row[2])
+                    path_a[plen] = row[0]
+                    path_b[plen] = row[1]
+                if active is not None:
+                    pattern[k - 1] = active
+                nodes += 1
+                if k == n:
+                    self.regions += 1
+                    if r < self.min_radius:
+                        self.min_radius = r
+                    yield w, r
+                    continue
+                if k in boundaries:
+                    self._enter_layer(layer_of[k], w, r)
+                plen = len(path)
+                for child_active, cw, cr, crow in branch(k, w, r):
+                    stack.append((k + 1, cw, cr, plen, crow, child_active))
+        finally:
+            self.nodes += nodes
+
+    def expand(self, node: Node) -> list[Node]:
+        """One branching step from ``node`` (for splitting the tree into subtrees).
+
+        Leaves among the children are counted here and not returned.
+        """
+        self.restore(node)
+        k = node.k
+        self.nodes += 1
+        if k in self.boundaries:
+            self._enter_layer(self.layer_of[k], node.center, node.radius)
+        out = []
+        for active, w, r, row in self.branch(k, node.center, node.radius):
+            splits = node.splits + ((k, active),) if row is not None else node.splits
+            if k + 1 == self.n_neurons:
+                self.nodes += 1
+                self.regions += 1
+                self.min_radius = min(self.min_radius, r)
+                continue
+            screen = None
+            if k + 1 not in self.boundaries:
+                data = self._data[self.layer_of[k]]
+                screen = (tuple(data[2]), tuple(data[3]))
+            out.append(Node(k + 1, np.append(node.prefix, active), splits, w, r, screen))
+        return out
+
+    def root(self) -> Node:
+        p = self.problem
+        return Node(0, np.zeros(0, dtype=bool), (), p.root_center, p.root_radius)
