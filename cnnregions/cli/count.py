@@ -1,0 +1,76 @@
+"""``cnnregions count NET``: the exact number of linear regions."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, count_regions
+from ..models.io import resolve_network
+from ._common import add_net_argument, emit_json, positive_int
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("count", help="count the linear regions of a network exactly",
+                       description="Count the linear regions R_{N,theta} (Definition 1) of a ReLU CNN exactly, "
+                                   "over the whole input space.")
+    add_net_argument(p)
+    p.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="worker processes (-1: all cores; default 1)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: on, shown after 2 s; off under --json)")
+    p.add_argument("--tol", type=_tolerance, default=DEFAULT_TOLERANCE,
+                   help=f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})")
+    p.add_argument("--split", type=positive_int, default=DEFAULT_SPLIT,
+                   help=f"number of subtrees the search is split into (default {DEFAULT_SPLIT})")
+    p.set_defaults(func=run)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1. Got {text!r} instead.") from None
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1. Got {value} instead.")
+    return value
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1). Got {text!r} instead.") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1). Got {text} instead.")
+    return value
+
+
+def network_description(args: argparse.Namespace, network) -> dict:
+    """What was counted: the NET argument, the seed if weights were drawn, the architecture."""
+    drawn = Path(args.net).suffix.lower() != ".npz"
+    return {"network": str(args.net), "seed": args.seed if drawn else None,
+            "fingerprint": network.fingerprint, "architecture": network.architecture.to_dict()}
+
+
+def run(args: argparse.Namespace) -> int:
+    network = resolve_network(args.net, seed=args.seed)
+    progress = (not args.json) if args.progress is None else args.progress
+    result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress)
+    if args.json:
+        payload = result.to_dict()
+        payload.update(network_description(args, network))
+        emit_json("count", payload)
+        return 0
+    arch = network.architecture
+    seed = f", He initialisation, seed {args.seed}" if Path(args.net).suffix.lower() != ".npz" else ""
+    print(f"network        {args.net} ({arch.describe()}{seed})")
+    print(f"neurons        {result.neurons}")
+    print(f"regions        {result.regions}")
+    print(f"LPs            {result.lps} ({result.lps_per_region:.2f} per region)")
+    print(f"search nodes   {result.nodes}")
+    print(f"time           {result.seconds:.3f} s ({result.regions_per_second:.0f} regions/s, "
+          f"{result.n_jobs} job{'s' if result.n_jobs > 1 else ''}, {result.subtrees} subtrees)")
+    print(f"thinnest       every region holds a ball of radius {result.smallest_radius:.3g} "
+          f"(tolerance {result.tolerance:.3g}; largest rejected {result.largest_rejected_radius:.3g})")
+    return 0
