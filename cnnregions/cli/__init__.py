@@ -50,7 +50,10 @@ def _subcommand_modules():
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0), as return codes
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except InvalidParameterError as exc:

@@ -93,10 +93,10 @@ def _layer_from_dict(obj: Any, index: int) -> ConvLayer:
         return ConvLayer(obj.channels, obj.kernel, obj.stride, obj.padding, index=index)
     if not isinstance(obj, Mapping):
         raise field_error(f"Layer {index}", "an object with 'channels', 'kernel' and 'stride'", obj)
-    unknown = set(obj) - {"channels", "kernel", "stride", "padding"}
+    unknown = sorted(set(obj) - {"channels", "kernel", "stride", "padding"}, key=str)
     if unknown:
         raise field_error(f"Layer {index}", "an object with keys 'channels', 'kernel', 'stride' (and optional 'padding')",
-                          sorted(unknown)[0])
+                          unknown[0])
     for key in ("channels", "kernel"):
         if key not in obj:
             raise InvalidParameterError(f"The '{key}' of layer {index} is missing.")
@@ -136,6 +136,9 @@ class Architecture:
             missing = [k for k in ("height", "width", "channels") if k not in inp]
             if missing:
                 raise InvalidParameterError(f"The input '{missing[0]}' is missing.")
+            unknown = sorted(set(inp) - {"height", "width", "channels"}, key=str)
+            if unknown:
+                raise field_error("The 'input'", "an object with keys 'height', 'width' and 'channels'", unknown[0])
             inp = InputShape(inp["height"], inp["width"], inp["channels"])
         elif not isinstance(inp, InputShape):
             raise field_error("The 'input'", "an object with 'height', 'width' and 'channels'", inp)
@@ -217,6 +220,9 @@ class Architecture:
         for key in ("input", "layers"):
             if key not in obj:
                 raise InvalidParameterError(f"The architecture's '{key}' is missing.")
+        unknown = sorted(set(obj) - {"input", "layers"}, key=str)
+        if unknown:
+            raise field_error("The architecture", "a JSON object with keys 'input' and 'layers'", unknown[0])
         return cls(obj["input"], obj["layers"])
 
     @classmethod

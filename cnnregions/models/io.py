@@ -37,8 +37,9 @@ def _read_text(path: Path) -> str:
 def load_architecture(path: str | os.PathLike) -> Architecture:
     """Read an architecture JSON file (``{"input": {...}, "layers": [...]}``)."""
     path = Path(path)
+    text = _read_text(path)  # its errors already name the file
     try:
-        return Architecture.from_json(_read_text(path))
+        return Architecture.from_json(text)
     except InvalidParameterError as exc:
         raise InvalidParameterError(f"{path}: {exc}") from None
 
@@ -70,19 +71,28 @@ def load_network(path: str | os.PathLike) -> Network:
             if key not in archive.files:
                 raise InvalidParameterError(f"{path}: the entry '{key}' is missing.")
             try:
-                return archive[key]
-            except ValueError as exc:  # object arrays refused by allow_pickle=False
-                raise InvalidParameterError(
-                    f"{path}: the entry '{key}' must be a numeric array. Got a pickled object array instead ({exc}).") from None
+                value = archive[key]
+            except ValueError as exc:
+                if "allow_pickle" in str(exc):  # object arrays refused by allow_pickle=False
+                    raise InvalidParameterError(
+                        f"{path}: the entry '{key}' must be a plain (non-object) array. Got a pickled object array instead ({exc}).") from None
+                raise InvalidParameterError(f"{path}: the entry '{key}' must be a readable .npy array. Got {exc} instead.") from None
             except (OSError, zipfile.BadZipFile, EOFError) as exc:
                 raise InvalidParameterError(f"{path}: the entry '{key}' must be readable. Got {exc} instead.") from None
+            if not isinstance(value, np.ndarray):  # NpzFile returns the raw bytes of a member that is not a .npy
+                raise InvalidParameterError(f"{path}: the entry '{key}' must be a .npy array. Got raw bytes instead.")
+            return value
 
         raw = entry("architecture")
         if raw.shape != () or raw.dtype.kind not in "US":
             raise InvalidParameterError(
                 f"{path}: the entry 'architecture' must be a 0-d string array holding JSON. "
                 f"Got an array of shape {raw.shape} and dtype {raw.dtype} instead.")
-        text = raw.item().decode() if raw.dtype.kind == "S" else str(raw.item())
+        try:
+            text = raw.item().decode() if raw.dtype.kind == "S" else str(raw.item())
+        except UnicodeDecodeError as exc:
+            raise InvalidParameterError(
+                f"{path}: the entry 'architecture' must be UTF-8 text holding JSON. Got undecodable bytes instead ({exc}).") from None
         try:
             arch = Architecture.from_json(text)
             weights = [entry(f"W{l}") for l in range(1, arch.depth + 1)]

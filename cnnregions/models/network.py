@@ -18,7 +18,11 @@ __all__ = ["Network", "he_network"]
 
 
 def _as_weight(array: object, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.asarray(array)
+    try:
+        arr = np.asarray(array)
+    except ValueError:  # ragged nested sequences
+        raise InvalidParameterError(
+            f"The weights '{name}' must be an array of real numbers. Got a ragged nested sequence instead.") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
         raise field_error(f"The weights '{name}'", "an array of real numbers", arr)
     if arr.shape != shape:
