@@ -24,10 +24,10 @@ from .search import Node, Search
 
 __all__ = ["DEFAULT_SPLIT", "count_regions", "iter_regions", "search_subtree", "split_tree"]
 
-#: Default number of subtrees (tasks) the tree is split into for the workers.
-DEFAULT_SPLIT = 128
-#: Frontier nodes per task: a task searches a run of consecutive frontier nodes.
-_FRONTIER_PER_TASK = 4
+#: Default number of subtrees (tasks) the tree is split into for the workers:
+#: many more than the cores of a workstation, few enough that splitting the
+#: tree (breadth first, in the parent process) stays cheap on small trees.
+DEFAULT_SPLIT = 64
 
 
 def iter_regions(network: Network, *, domain: Box | Plane | None = None,
@@ -145,9 +145,10 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | No
         Radius threshold relative to the network's length scale: a region is
         counted when it contains a ball of radius ``tol * scale``.
     split : int
-        Number of subtrees (tasks) the tree is split into for the workers; the
-        tree is expanded breadth first to ``4 * split`` nodes, grouped in runs of
-        consecutive nodes.  Fewer when the tree is small.
+        Number of subtrees (tasks) the tree is split into for the workers: the
+        tree is expanded breadth first until a level has at least ``split``
+        nodes, which are grouped into ``split`` runs of consecutive nodes.  Fewer
+        when the tree is small.  Raise it for many workers (a cluster).
     progress : bool or callable
         True for a tqdm bar on stderr (shown after 2 s); or a callable
         ``progress(done_subtrees, total_subtrees, regions_so_far)``.
@@ -168,7 +169,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | No
     start = time.perf_counter()
     problem = build_problem(network, domain, tol=tol)
     top = Search(problem)
-    frontier = split_tree(top, _FRONTIER_PER_TASK * int(split))
+    frontier = split_tree(top, int(split))
     tasks = make_tasks(frontier, int(split))
     regions, lps, nodes = top.regions, top.lps, top.nodes
     min_radius, max_rejected = float(top.min_radius), top.max_rejected

@@ -27,7 +27,11 @@ Two further devices avoid most LPs that would only prove a side empty:
 - *emptiness certificates*: an LP that finds a side empty returns dual
   multipliers; the rows with non-zero multipliers alone leave no room, so the
   same side is empty in every later region whose constraints include those rows
-  (rows are keyed by ``(neuron, sign)``), and no LP is solved there.
+  (rows are keyed by ``(neuron, sign)``), and no LP is solved there;
+- *remembered points*: the centre of an LP that found a side non-empty is kept,
+  and a later region that contains it (checked in numpy) needs no LP either.
+
+Both are kept per layer and forgotten when the layer's affine maps change.
 """
 
 from __future__ import annotations
@@ -42,8 +46,15 @@ from .problem import CANCELLATION, SearchProblem
 
 __all__ = ["Node", "Search"]
 
-#: Emptiness certificates kept per (neuron, sign), most recent first out.
-_MAX_CERTIFICATES = 8
+#: Emptiness certificates and interior points kept per (neuron, sign); oldest dropped.
+_MAX_REMEMBERED = 8
+
+
+def _remember(memory: dict, key: object, item: object) -> None:
+    known = memory.setdefault(key, [])
+    known.append(item)
+    if len(known) > _MAX_REMEMBERED:
+        del known[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +105,8 @@ class Search:
         self._path: list = []
         self._keys: set = set()
         self._certs: list[dict] = [{} for _ in range(depth)]
+        self._points: list[dict] = [{} for _ in range(depth)]
+        self.point_hits = 0
         self._entry: list[bytes | None] = [None] * depth
         self.certificate_hits = 0
         maxrows = len(problem.root_rows) + n + 1
@@ -113,6 +126,7 @@ class Search:
         self._raw[l] = (A, c)
         self._data[l] = (nhat, chat, const.tolist(), active_const.tolist())
         self._certs[l] = {}
+        self._points[l] = {}
 
     def _enter_layer(self, l: int, w: np.ndarray | None = None, r: float = 0.0) -> None:
         """Layer ``l``'s pre-activations as affine maps of ``u`` on the current region.
@@ -202,16 +216,23 @@ class Search:
         ball above the tolerance (``radius <= 0``: empty).
         """
         key = row[2]
-        certs = self._certs[self.layer_of[key[0]]] if key[0] >= 0 else None
-        if certs is not None:
-            known = certs.get(key)
+        layer = self.layer_of[key[0]] if key[0] >= 0 else None
+        p = len(self._path)
+        if layer is not None:
+            known = self._certs[layer].get(key)
             if known:
                 keys = self._keys
                 for support in known:
                     if support <= keys:
                         self.certificate_hits += 1
                         return None, -np.inf
-        p = len(self._path)
+            seen = self._points[layer].get(key)
+            if seen:
+                for center, radius in seen:
+                    slack = float(np.min(self._path_a[:p] @ center + self._path_b[:p])) if p else np.inf
+                    if min(slack, radius) > self.tol:
+                        self.point_hits += 1
+                        return center, min(slack, radius)
         self._push(row)
         result = self.lp.solve(self._path)
         self.lps += 1
@@ -223,13 +244,11 @@ class Search:
         if t > self.tol:
             slack = float(np.min(self._path_a[:p + 1] @ center + self._path_b[:p + 1]))
             t = min(t, slack)
-        elif t <= 0 and certs is not None and result.duals is not None:
+            if t > self.tol and layer is not None:
+                _remember(self._points[layer], key, (center, t))
+        elif t <= 0 and layer is not None and result.duals is not None:
             used = np.flatnonzero(result.duals[:p])
-            support = frozenset(self._path[i][2] for i in used)
-            known = certs.setdefault(key, [])
-            known.append(support)
-            if len(known) > _MAX_CERTIFICATES:
-                del known[0]
+            _remember(self._certs[layer], key, frozenset(self._path[i][2] for i in used))
         self._truncate(p)
         if t > self.tol:
             return center, t
