@@ -23,6 +23,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})")
     p.add_argument("--split", type=positive_int, default=DEFAULT_SPLIT,
                    help=f"number of subtrees the search is split into (default {DEFAULT_SPLIT})")
+    # -- long runs: a dask cluster, checkpoint and resume ---------------------------------
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a dask.distributed cluster (e.g. tcp://host:8786); needs the 'cluster' extra")
+    p.add_argument("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="how long to try to reach the scheduler (default 10)")
+    p.add_argument("--checkpoint", metavar="FILE",
+                   help="append finished subtrees to FILE and skip those it already holds (resume)")
     p.set_defaults(func=run)
 
 
@@ -33,6 +40,16 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a positive integer or -1. Got {text!r} instead.") from None
     if value < 1 and value != -1:
         raise argparse.ArgumentTypeError(f"must be a positive integer or -1. Got {value} instead.")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds. Got {text!r} instead.") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds. Got {text} instead.")
     return value
 
 
@@ -56,7 +73,9 @@ def network_description(args: argparse.Namespace, network) -> dict:
 def run(args: argparse.Namespace) -> int:
     network = resolve_network(args.net, seed=args.seed)
     progress = (not args.json) if args.progress is None else args.progress
-    result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress)
+    result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress,
+                           scheduler=args.scheduler, checkpoint=args.checkpoint,
+                           connect_timeout=args.connect_timeout)
     if args.json:
         payload = result.to_dict()
         payload.update(network_description(args, network))
@@ -69,8 +88,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"regions        {result.regions}")
     print(f"LPs            {result.lps} ({result.lps_per_region:.2f} per region)")
     print(f"search nodes   {result.nodes}")
+    workers = f"{result.n_jobs} {'dask worker' if result.backend == 'dask' else 'job'}{'s' if result.n_jobs != 1 else ''}"
     print(f"time           {result.seconds:.3f} s ({result.regions_per_second:.0f} regions/s, "
-          f"{result.n_jobs} job{'s' if result.n_jobs > 1 else ''}, {result.subtrees} subtrees)")
+          f"{workers}, {result.subtrees} subtrees)")
+    if args.checkpoint:
+        print(f"checkpoint     {args.checkpoint}: {result.reused_subtrees} of {result.subtrees} subtrees reused")
     print(f"thinnest       every region holds a ball of radius {result.smallest_radius:.3g} "
           f"(tolerance {result.tolerance:.3g}; largest rejected {result.largest_rejected_radius:.3g})")
     return 0

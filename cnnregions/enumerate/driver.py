@@ -10,19 +10,24 @@ for every ``n_jobs`` and backend.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from .._validation import field_error
 from ..models.network import Network
 from .domain import Box, Plane
-from .problem import DEFAULT_TOLERANCE, SearchProblem, build_problem
+from .backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count, run_tasks, workers_of
+from .checkpoint import Checkpoint
+from .problem import DEFAULT_TOLERANCE, build_problem
 from .results import Region, RegionCount, SubtreeResult
-from .search import Node, Search
+from .search import Search
+from .tasks import frontier_digest, make_tasks, split_tree
 
-__all__ = ["DEFAULT_SPLIT", "count_regions", "iter_regions", "search_subtree", "split_tree"]
+__all__ = ["DEFAULT_SPLIT", "count_regions", "iter_regions"]
 
 #: Default number of subtrees (tasks) the tree is split into for the workers:
 #: many more than the cores of a workstation, few enough that splitting the
@@ -66,65 +71,29 @@ def iter_regions(network: Network, *, domain: Box | Plane | None = None,
         yield Region(search.pattern.copy(), problem.to_input(w), r * problem.scale, problem.to_domain(w))
 
 
-def split_tree(search: Search, target: int) -> list[Node]:
-    """Expand the tree breadth first until at least ``target`` open nodes remain.
-
-    Regions completed during the expansion are counted in ``search``.
-    """
-    level = [search.root()]
-    while level and len(level) < target:
-        nxt: list[Node] = []
-        for node in level:
-            nxt.extend(search.expand(node))
-        level = nxt
-    return level
-
-
-def search_subtree(problem: SearchProblem, index: int, nodes: list[Node]) -> SubtreeResult:
-    """Search one task (consecutive frontier nodes) with a fresh search state.
-
-    The nodes share one persistent LP and their emptiness certificates; a fresh
-    state per task makes the statistics independent of the worker that runs it.
-    """
-    start = time.perf_counter()
-    search = Search(problem)
-    for node in nodes:
-        for _ in search.dfs(node):
-            pass
-    return SubtreeResult(index, search.regions, search.lps, search.nodes, float(search.min_radius),
-                         float(search.max_rejected), time.perf_counter() - start)
-
-
-def make_tasks(frontier: list[Node], n_tasks: int) -> list[list[Node]]:
-    """Group the frontier into ``n_tasks`` runs of consecutive nodes (siblings
-    share ancestors, hence layer data and certificates)."""
-    n_tasks = max(1, min(n_tasks, len(frontier)))
-    bounds = np.linspace(0, len(frontier), n_tasks + 1).round().astype(int)
-    return [frontier[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-
-
 def _check_jobs(n_jobs: object) -> int:
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, (int, np.integer)) or not (n_jobs >= 1 or n_jobs == -1):
         raise field_error("The 'n_jobs'", "a positive integer or -1 (all cores)", n_jobs)
-    if n_jobs == -1:
-        import os
-        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    return int(n_jobs)
+    return cpu_count() if n_jobs == -1 else int(n_jobs)
 
 
-def _run_subtrees(problem: SearchProblem, tasks: list[list[Node]], n_jobs: int) -> Iterable[SubtreeResult]:
-    items = list(enumerate(tasks))
-    if n_jobs == 1:
-        return (search_subtree(problem, i, nodes) for i, nodes in items)
-    from joblib import Parallel, delayed
-
-    parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered", batch_size="auto")
-    return parallel(delayed(search_subtree)(problem, i, nodes) for i, nodes in items)
+def _domain_digest(domain: Box | Plane | None) -> str | None:
+    if domain is None:
+        return None
+    digest = hashlib.sha256(type(domain).__name__.encode())
+    arrays = (domain.lo, domain.hi) if isinstance(domain, Box) else (domain.x0, domain.x1, domain.x2)
+    for arr in arrays:
+        digest.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+    if isinstance(domain, Plane):
+        digest.update(repr(domain.window).encode())
+    return digest.hexdigest()
 
 
 def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | None = None,
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
-                  progress: bool | Callable[[int, int, int], None] = False) -> RegionCount:
+                  progress: bool | Callable[[int, int, int], None] = False,
+                  scheduler=None, checkpoint: str | os.PathLike | None = None,
+                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> RegionCount:
     """Count the linear regions ``R_{N,theta}`` of ``network`` exactly.
 
     Depth-first search over activation patterns, layer by layer and neuron by
@@ -152,6 +121,13 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | No
     progress : bool or callable
         True for a tqdm bar on stderr (shown after 2 s); or a callable
         ``progress(done_subtrees, total_subtrees, regions_so_far)``.
+    scheduler : str or dask.distributed.Client, optional
+        Run the subtrees on a dask cluster (joblib's dask backend) instead of
+        local processes; ``n_jobs`` is then ignored.  An address is connected to
+        within ``connect_timeout`` seconds.
+    checkpoint : path, optional
+        Append each finished subtree to this JSON-lines file and skip the
+        subtrees it already holds (see :mod:`.checkpoint`).
 
     Returns
     -------
@@ -168,31 +144,64 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | No
         raise field_error("The 'split'", "a positive integer", split)
     start = time.perf_counter()
     problem = build_problem(network, domain, tol=tol)
+    client = None
+    own_client = False
+    if scheduler is not None:
+        client = connect(scheduler, timeout=connect_timeout)
+        own_client = client is not scheduler
     top = Search(problem)
     frontier = split_tree(top, int(split))
     tasks = make_tasks(frontier, int(split))
-    regions, lps, nodes = top.regions, top.lps, top.nodes
-    min_radius, max_rejected = float(top.min_radius), top.max_rejected
-    report = _progress_reporter(progress, len(tasks), regions)
+    store = None
+    if checkpoint is not None:
+        identity = {"network": network.fingerprint, "domain": _domain_digest(domain), "tol": float(tol),
+                    "split": int(split), "subtrees": len(tasks), "frontier": frontier_digest(tasks)}
+        store = Checkpoint.open(checkpoint, identity)
+    total = _Totals(top)
+    reused = dict(store.done) if store is not None else {}
+    for result in reused.values():
+        total.add(result)
+    todo = [(i, nodes) for i, nodes in enumerate(tasks) if i not in reused]
+    report = _progress_reporter(progress, len(tasks), len(reused), total.regions)
     try:
-        for done, result in enumerate(_run_subtrees(problem, tasks, n_jobs), start=1):
-            regions += result.regions
-            lps += result.lps
-            nodes += result.nodes
-            min_radius = min(min_radius, result.min_radius)
-            max_rejected = max(max_rejected, result.max_rejected)
-            report(done, regions)
+        workers = n_jobs if client is None else workers_of(client)
+        for done, result in enumerate(run_tasks(problem, todo, n_jobs=n_jobs, client=client),
+                                      start=len(reused) + 1):
+            total.add(result)
+            if store is not None:
+                store.record(result)
+            report(done, total.regions)
     finally:
-        report(None, regions)
+        report(None, total.regions)
+        if store is not None:
+            store.close()
+        if own_client:
+            client.close()
     scale = problem.scale
     return RegionCount(
-        regions=regions, lps=lps, nodes=nodes, seconds=time.perf_counter() - start,
-        smallest_radius=min_radius * scale, largest_rejected_radius=max_rejected * scale,
+        regions=total.regions, lps=total.lps, nodes=total.nodes, seconds=time.perf_counter() - start,
+        smallest_radius=total.min_radius * scale, largest_rejected_radius=total.max_rejected * scale,
         tolerance=problem.tol * scale, scale=scale, neurons=problem.n_neurons,
-        subtrees=len(tasks), n_jobs=n_jobs)
+        subtrees=len(tasks), n_jobs=workers, reused_subtrees=len(reused),
+        backend="dask" if client is not None else ("loky" if n_jobs > 1 else "serial"))
 
 
-def _progress_reporter(progress, total: int, regions: int):
+class _Totals:
+    """Running sums of subtree statistics (starting from the split's own)."""
+
+    def __init__(self, top: Search) -> None:
+        self.regions, self.lps, self.nodes = top.regions, top.lps, top.nodes
+        self.min_radius, self.max_rejected = float(top.min_radius), float(top.max_rejected)
+
+    def add(self, result: SubtreeResult) -> None:
+        self.regions += result.regions
+        self.lps += result.lps
+        self.nodes += result.nodes
+        self.min_radius = min(self.min_radius, result.min_radius)
+        self.max_rejected = max(self.max_rejected, result.max_rejected)
+
+
+def _progress_reporter(progress, total: int, initial: int, regions: int):
     """A ``report(done, regions)`` function; ``done=None`` closes it."""
     if callable(progress):
         def report(done, regions_so_far):
@@ -205,13 +214,16 @@ def _progress_reporter(progress, total: int, regions: int):
         from tqdm import tqdm
     except ImportError:  # progress is optional: pip install cnnregions[progress]
         return lambda done, regions_so_far: None
-    bar = tqdm(total=total, unit="subtree", delay=2.0, dynamic_ncols=True, leave=False)
+    bar = tqdm(total=total, initial=initial, unit="subtree", delay=2.0, dynamic_ncols=True, leave=False)
+    start = time.perf_counter()
+    first = regions
 
     def report(done, regions_so_far):
         if done is None:
             bar.close()
             return
         bar.update(done - bar.n)
-        bar.set_postfix(regions=regions_so_far, refresh=False)
+        rate = (regions_so_far - first) / max(time.perf_counter() - start, 1e-9)
+        bar.set_postfix_str(f"regions={regions_so_far} ({rate:.0f}/s)", refresh=False)
 
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -82,9 +82,11 @@ class RegionCount:
     subtrees : int
         Number of subtrees the search was split into.
     n_jobs : int
-        Worker processes used.
+        Worker processes used (dask workers connected, for the dask backend).
     reused_subtrees : int
         Subtrees taken from a checkpoint instead of being searched.
+    backend : str
+        ``"serial"``, ``"loky"`` (local processes) or ``"dask"``.
     """
 
     regions: int
@@ -99,7 +101,7 @@ class RegionCount:
     subtrees: int
     n_jobs: int
     reused_subtrees: int = 0
-    extra: dict = field(default_factory=dict, compare=False)
+    backend: str = "serial"
 
     @property
     def lps_per_region(self) -> float:
@@ -115,5 +117,6 @@ class RegionCount:
             "smallest_radius": self.smallest_radius, "largest_rejected_radius": self.largest_rejected_radius,
             "tolerance": self.tolerance, "scale": self.scale, "neurons": self.neurons,
             "subtrees": self.subtrees, "n_jobs": self.n_jobs, "reused_subtrees": self.reused_subtrees,
+            "backend": self.backend,
             "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
         }

@@ -1,0 +1,91 @@
+"""The same count on every backend: serial, local processes (loky), dask (issue 4)."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cnnregions import Architecture, he_network, load_network, paper_architecture
+from cnnregions.cli import main
+from cnnregions.enumerate import count_regions
+
+distributed = pytest.importorskip("distributed")
+
+NETWORKS = [("example4-d4", 0), ("example4-d7", 2), ("pitfall2d-d3", 1)]
+
+
+def _stats(r):
+    return r.regions, r.lps, r.nodes, r.subtrees
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield cluster, client
+
+
+def test_serial_loky_and_dask_agree(cluster):
+    local, client = cluster
+    fc = Architecture({"height": 1, "width": 1, "channels": 3}, [{"channels": 8, "kernel": [1, 1]}] * 2)
+    nets = [he_network(paper_architecture(name), seed=seed) for name, seed in NETWORKS] + [he_network(fc, seed=4)]
+    for net in nets:
+        serial = count_regions(net, split=24)
+        loky = count_regions(net, n_jobs=2, split=24)
+        dask = count_regions(net, scheduler=client, split=24)
+        by_address = count_regions(net, scheduler=local.scheduler_address, split=24)
+        assert _stats(serial) == _stats(loky) == _stats(dask) == _stats(by_address)
+        assert (serial.backend, loky.backend, dask.backend) == ("serial", "loky", "dask")
+        assert dask.n_jobs == 2
+
+
+def test_unreachable_scheduler_fails_fast_with_one_line(capsys):
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    code = main(["count", "example1-d2", "--scheduler", f"tcp://127.0.0.1:{port}", "--connect-timeout", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert time.monotonic() - start < 30
+    assert len(err.strip().splitlines()) == 1 and "scheduler" in err
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_against_dask_scheduler_and_workers_started_as_processes(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    procs = []
+    try:
+        procs.append(subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                  "--no-dashboard", "--host", "127.0.0.1"]
+        for _ in range(2):
+            procs.append(subprocess.Popen(worker, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        out = subprocess.run([sys.executable, "-m", "cnnregions", "count", "example4-d6", "--seed", "3",
+                              "--scheduler", address, "--json"], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout)
+        expected = count_regions(he_network(paper_architecture("example4-d6"), seed=3))
+        assert (result["regions"], result["lps"], result["nodes"]) == (expected.regions, expected.lps, expected.nodes)
+        assert result["backend"] == "dask" and result["n_jobs"] == 2
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
