@@ -25,6 +25,7 @@ def _stats(r):
 def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=60)
         yield cluster, client
 
 
