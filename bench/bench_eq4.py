@@ -9,6 +9,8 @@ stride 1), for several input channel counts d0, filter counts d1 and filter
 widths f.  Part 2: square n x n inputs with 2-D filters, n growing until one size
 takes longer than ``--limit`` seconds (each size runs in a child process stopped
 after ``--cap`` seconds); the largest n done within the limit is reported.
+Part 3: tall inputs of a fixed width (the cost grows with the width, the shorter
+side, and only linearly with the height).
 """
 
 from __future__ import annotations
@@ -97,6 +99,16 @@ def bench_2d(limit: float, cap: float) -> list[str]:
     return largest
 
 
+def bench_tall() -> None:
+    print("\nPart 3: fixed width, growing height (2x2 filters, stride 1, d0 = 1, d1 = 4)")
+    print(f"{'input':>8} {'positions':>9} {'seconds':>9} {'bits':>6}")
+    for height, width in [(10, 7), (20, 7), (40, 7), (80, 7), (40, 8)]:
+        arch = one_layer(height, width, 1, 4, (2, 2), 1)
+        seconds, value = timed_eq4(arch)
+        (_, _, _), (n1, n2, _) = arch.shapes
+        print(f"{f'{height}x{width}':>8} {n1 * n2:>9} {seconds:>9.3f} {value.bit_length():>6}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=float, default=10.0, help="seconds a 2-D size may take (default 10)")
@@ -105,6 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     bench_1d(ONE_D + (ONE_D_EXTREME if args.extreme else []))
     largest = bench_2d(args.limit, args.cap)
+    bench_tall()
     print(f"\nLargest 2-D sizes done in under {args.limit:g} s:")
     for line in largest:
         print("  " + line)

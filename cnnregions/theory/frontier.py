@@ -103,13 +103,20 @@ def _footprints(fields: Sequence[int], frontier: int, k: int, limit: int | None)
     return sorted(family)
 
 
+def _words(rows: np.ndarray) -> np.ndarray:
+    """The rows as 64-bit words (rows are padded to a whole number of words)."""
+    return rows.view(np.uint64)
+
+
 def _hash_rows(rows: np.ndarray) -> np.ndarray:
-    """A sort key per row: a dot product with a fixed vector (floating point, only for sorting)."""
-    multipliers = np.sqrt(np.arange(2, rows.shape[1] + 2, dtype=np.float64))
-    keys = np.empty(len(rows))
-    step = max(1, _CHUNK_ROWS // max(1, rows.shape[1]))
+    """A sort key per row (a wrapping multiply-add of its 64-bit words)."""
+    words = _words(rows)
+    multipliers = (np.arange(words.shape[1], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+                   + np.uint64(0x632BE59BD9B4E019)) | np.uint64(1)
+    keys = np.empty(len(rows), dtype=np.uint64)
+    step = max(1, _CHUNK_ROWS // max(1, words.shape[1]))
     for lo in range(0, len(rows), step):
-        keys[lo:lo + step] = rows[lo:lo + step] @ multipliers
+        keys[lo:lo + step] = (words[lo:lo + step] * multipliers).sum(axis=1, dtype=np.uint64)
     return keys
 
 
@@ -120,15 +127,16 @@ def _merge(keys: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> _Part:
     """Merge equal state rows, summing their (object) counts.
 
     Rows are sorted by their hash keys and merged only where neighbours are equal
-    entry by entry, so a collision of keys can at worst leave two copies of a
-    state (the sum stays exact), never merge different states.
+    word by word, so a collision of keys can at worst leave two copies of a state
+    (the sum stays exact), never merge different states.
     """
     if len(rows) < 2:
         return keys, rows, counts
     order = np.argsort(keys, kind="stable")
     keys, rows, counts = keys[order], rows[order], counts[order]
     starts = np.ones(len(rows), dtype=bool)
-    starts[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    words = _words(rows)
+    starts[1:] = np.any(words[1:] != words[:-1], axis=1)
     index = np.flatnonzero(starts)
     return keys[index], rows[index], np.add.reduceat(counts, index)
 
@@ -193,16 +201,20 @@ def hall_weighted_count(fields: Sequence[int], capacities: Sequence[int], weight
     # psi values lie in [0, c(frontier)]; candidates dip to -c(field) before the max.
     span = sum(capacities) + len(weights)
     dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if span < np.iinfo(t).max)
-    states = np.zeros((1, 1), dtype=dtype)  # psi on the family, one row per state
+    per_word = 8 // np.dtype(dtype).itemsize
+    # psi on the family, one row per state, padded with zero columns to whole 64-bit words
+    states = np.zeros((1, per_word), dtype=dtype)
     demand = np.arange(len(weights), dtype=dtype)
     counts = np.array([1], dtype=object)
     for k, field in enumerate(fields):
         new_frontier = frontiers[k]
         new_family = _footprints(fields, new_frontier, k, max_states)
         where = {w: i for i, w in enumerate(family)}
-        keep = np.array([where[w & frontier] for w in new_family])
-        grow = np.array([where[(w | field) & frontier] for w in new_family])
-        charge = np.array([cap(field & ~w) for w in new_family], dtype=dtype)
+        # padding columns copy psi(empty) = 0 and never grow (charge above any demand)
+        pad = -len(new_family) % per_word
+        keep = np.array([where[w & frontier] for w in new_family] + [0] * pad)
+        grow = np.array([where[(w | field) & frontier] for w in new_family] + [0] * pad)
+        charge = np.array([cap(field & ~w) for w in new_family] + [len(weights)] * pad, dtype=dtype)
         t_max = cap(field) - states[:, where[field & frontier]]
         budget = _Budget(max_states, len(new_family), k, len(fields))
         merged: list[_Part] = []  # merged[0] folded, the rest pending
