@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..models.architecture import Architecture
 from ._checks import require_one_layer
+from .frontier import _frontiers
 
 __all__ = ["Incidence", "axis_classes", "covered_length", "incidence", "receptive_fields", "used_inputs"]
 
@@ -104,18 +105,7 @@ class Incidence:
 
     def frontier_sizes(self) -> list[int]:
         """Atoms seen both by positions ``<= k`` and by positions ``> k``, for each ``k``."""
-        return _frontier_sizes(self.fields, len(self.capacities))
-
-
-def _frontier_sizes(fields: tuple[int, ...], n_atoms: int) -> list[int]:
-    first = [len(fields)] * n_atoms
-    last = [-1] * n_atoms
-    for k, mask in enumerate(fields):
-        for a in range(n_atoms):
-            if mask >> a & 1:
-                first[a] = min(first[a], k)
-                last[a] = k
-    return [sum(1 for a in range(n_atoms) if first[a] <= k < last[a]) for k in range(len(fields))]
+        return [mask.bit_count() for mask in _frontiers(self.fields, len(self.capacities))]
 
 
 def _raster_incidence(rows: list[tuple[int, int, int]], cols: list[tuple[int, int, int]],
