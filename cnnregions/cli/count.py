@@ -6,14 +6,15 @@ import argparse
 from pathlib import Path
 
 from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, count_regions
-from ..models.io import resolve_network
+from ..models.io import WEIGHT_FILE_SUFFIXES, resolve_model
 from ._common import add_net_argument, emit_json, positive_int
+from ._domain import add_domain_arguments, describe_domain, domain_from_args, domain_summary
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("count", help="count the linear regions of a network exactly",
                        description="Count the linear regions R_{N,theta} (Definition 1) of a ReLU CNN exactly, "
-                                   "over the whole input space.")
+                                   "over the whole input space, in a box (--box) or on a plane through three inputs (--plane).")
     add_net_argument(p)
     p.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="worker processes (-1: all cores; default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -30,6 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="how long to try to reach the scheduler (default 10)")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="append finished subtrees to FILE and skip those it already holds (resume)")
+    # -- domains: a box or a plane (cli/_domain.py) ---------------------------------------
+    add_domain_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -65,25 +68,32 @@ def _tolerance(text: str) -> float:
 
 def network_description(args: argparse.Namespace, network) -> dict:
     """What was counted: the NET argument, the seed if weights were drawn, the architecture."""
-    drawn = Path(args.net).suffix.lower() != ".npz"
+    drawn = Path(args.net).suffix.lower() not in WEIGHT_FILE_SUFFIXES
     return {"network": str(args.net), "seed": args.seed if drawn else None,
             "fingerprint": network.fingerprint, "architecture": network.architecture.to_dict()}
 
 
 def run(args: argparse.Namespace) -> int:
-    network = resolve_network(args.net, seed=args.seed)
+    model = resolve_model(args.net, seed=args.seed)
+    network = model.network
+    domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
     result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress,
-                           scheduler=args.scheduler, checkpoint=args.checkpoint,
+                           domain=domain, scheduler=args.scheduler, checkpoint=args.checkpoint,
                            connect_timeout=args.connect_timeout)
     if args.json:
         payload = result.to_dict()
         payload.update(network_description(args, network))
+        payload["domain"] = describe_domain(args, domain)
+        payload["output_layer"] = model.output_layer
         emit_json("count", payload)
         return 0
     arch = network.architecture
-    seed = f", He initialisation, seed {args.seed}" if Path(args.net).suffix.lower() != ".npz" else ""
+    seed = f", He initialisation, seed {args.seed}" if Path(args.net).suffix.lower() not in WEIGHT_FILE_SUFFIXES else ""
     print(f"network        {args.net} ({arch.describe()}{seed})")
+    if model.output_layer:
+        print(f"output layer   {model.output_layer}: no ReLU, not counted")
+    print(f"domain         {domain_summary(args, domain)}")
     print(f"neurons        {result.neurons}")
     print(f"regions        {result.regions}")
     print(f"LPs            {result.lps} ({result.lps_per_region:.2f} per region)")

@@ -33,6 +33,8 @@ __all__ = ["ChebyshevLP", "LPStatus", "SolverError"]
 #: HiGHS primal and dual feasibility tolerances.  The default 1e-7 accepted
 #: "regions" thinner than ~1e-8; 1e-9 with a numpy re-check of the witness did not.
 FEASIBILITY_TOLERANCE = 1e-9
+#: Rows with more columns than this are passed to HiGHS as sparse rows (non-zeros only).
+_SPARSE_FROM = 32
 
 
 class LPStatus(enum.Enum):
@@ -150,9 +152,49 @@ class ChebyshevLP:
                 values[i, :-1] = row[0]
                 lower[i] = -row[1]
             values[:, -1] = -1.0
-            starts, index, upper = self._layout(m)
-            h.addRows(m, lower, upper, m * n1, starts, index, values.ravel())
+            if n1 > _SPARSE_FROM:
+                # Wide rows are mostly zeros (a box face, a convolution's receptive
+                # field): hand HiGHS the non-zeros only.
+                nonzero = values != 0.0
+                starts = np.r_[0, np.cumsum(nonzero.sum(axis=1))[:-1]].astype(np.int32)
+                index = np.nonzero(nonzero)[1].astype(np.int32)
+                entries = values[nonzero]
+                h.addRows(m, lower, np.full(m, self._inf), len(entries), starts, index, entries)
+            else:
+                starts, index, upper = self._layout(m)
+                h.addRows(m, lower, upper, m * n1, starts, index, values.ravel())
             model.extend(new)
+
+    def bounding_box(self, rows: Sequence[tuple[np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Smallest box ``lo <= u <= hi`` around the closed polyhedron ``{u : a.u + b >= 0}``.
+
+        Solved as ``2 dim`` LPs on the same model (``t`` fixed to 0, objective
+        ``+-u_i``), which is then restored.  A direction in which the polyhedron is
+        unbounded, or whose solve does not end optimal, gets ``-inf``/``inf``: the
+        box is never smaller than the true one (up to the solver's tolerance).
+        """
+        self._sync(rows)
+        h = self._h
+        n = self.dim
+        inf = self._inf
+        lo, hi = np.full(n, -np.inf), np.full(n, np.inf)
+        h.changeColBounds(n, 0.0, 0.0)
+        h.changeColCost(n, 0.0)
+        try:
+            for i in range(n):
+                h.changeColCost(i, 1.0)
+                for sense, out in ((highspy.ObjSense.kMinimize, lo), (highspy.ObjSense.kMaximize, hi)):
+                    h.changeObjectiveSense(sense)
+                    h.run()
+                    self.solves += 1
+                    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                        out[i] = float(h.getSolution().col_value[i])
+                h.changeColCost(i, 0.0)
+        finally:
+            h.changeColBounds(n, -inf, self.cap)
+            h.changeColCost(n, 1.0)
+            h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        return lo, hi
 
     def solve(self, rows: Sequence[tuple[np.ndarray, float]]) -> LPResult:
         """Largest ball (radius capped) inside ``{u : a.u + b > 0 for (a, b) in rows}``.

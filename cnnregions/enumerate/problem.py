@@ -69,6 +69,10 @@ class SearchProblem:
         Domain constraints ``a . u + b > 0`` with unit ``a``.
     root_center, root_radius
         A ball inside the domain (radius capped).
+    root_box : (lo, hi) or None
+        For a bounded domain (a box, a plane's window), the box of search
+        coordinates it spans; then every region is bounded, and the search screens
+        neurons against a region's bounding box before solving LPs for them.
     """
 
     maps: tuple[tuple[np.ndarray, np.ndarray], ...]
@@ -82,6 +86,7 @@ class SearchProblem:
     root_radius: float
     tol: float
     cap: float
+    root_box: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def n_neurons(self) -> int:
@@ -124,14 +129,17 @@ def build_problem(network: Network, domain: Box | Plane | None = None, *,
     dim = M1.shape[1]
     # Root rows in u: a . (scale u) + b > 0  <=>  a . u + b / scale > 0.
     root_rows = tuple((rows_a[i].copy(), float(rows_b[i] / scale)) for i in range(len(rows_b)))
+    root_box = None
     if isinstance(domain, Box):
         lo, hi = domain.bounds(dim_x)
         center = (lo + hi) / 2 / scale
         radius = min(float(np.min(hi - lo)) / 2 / scale, RADIUS_CAP)
+        root_box = (lo / scale, hi / scale)
     elif isinstance(domain, Plane) and domain.window is not None:
         a_lo, a_hi, b_lo, b_hi = domain.window
         center = np.array([(a_lo + a_hi) / 2, (b_lo + b_hi) / 2]) / scale
         radius = min(min(a_hi - a_lo, b_hi - b_lo) / 2 / scale, RADIUS_CAP)
+        root_box = (np.array([a_lo, b_lo]) / scale, np.array([a_hi, b_hi]) / scale)
     else:
         center, radius = np.zeros(dim), RADIUS_CAP
     if radius <= tol:
@@ -148,5 +156,8 @@ def build_problem(network: Network, domain: Box | Plane | None = None, *,
         M.setflags(write=False)
         c.setflags(write=False)
         frozen.append((M, c))
+    if root_box is not None:
+        for arr in root_box:
+            arr.setflags(write=False)
     return SearchProblem(tuple(frozen), tuple(starts), dim, scale, origin, basis, root_rows,
-                         center, float(radius), float(tol), RADIUS_CAP)
+                         center, float(radius), float(tol), RADIUS_CAP, root_box)

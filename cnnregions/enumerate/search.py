@@ -112,8 +112,12 @@ class Search:
         maxrows = len(problem.root_rows) + n + 1
         self._path_a = np.zeros((maxrows, problem.dim))
         self._path_b = np.zeros(maxrows)
+        self._abs_maps = [None] + [np.abs(M) for M, _ in problem.maps[1:]]
         M, c = problem.maps[0]
         self._set_layer(0, M, c, np.linalg.norm(M, axis=1), np.abs(c))
+        if problem.root_box is not None:
+            # A bounded domain: first-layer neurons whose hyperplane misses it are constant everywhere.
+            self._box_screen(0, *problem.root_box, range(len(self._data[0][2])))
 
     # -- layers ---------------------------------------------------------------------
     def _set_layer(self, l: int, A: np.ndarray, c: np.ndarray, noise_a: np.ndarray, noise_c: np.ndarray) -> None:
@@ -137,19 +141,47 @@ class Search:
         saves an LP at every node of the subtree that would decide it.
         """
         prev_a, prev_c = self._raw[l - 1]
-        act = self.pattern[self.starts[l - 1]:self.starts[l]]
+        act = self.pattern[self.starts[l - 1]:self.starts[l]].astype(np.float64)
         M, b = self.problem.maps[l]
-        Ms = M[:, act]
-        Da, Dc = prev_a[act], prev_c[act]
-        absM = np.abs(Ms)
-        self._set_layer(l, Ms @ Da, Ms @ Dc + b, absM @ np.linalg.norm(Da, axis=1), absM @ np.abs(Dc) + np.abs(b))
+        absM = self._abs_maps[l]
+        # Inactive neurons output 0: multiply by the 0/1 pattern rather than gather columns of M.
+        Da, Dc = prev_a * act[:, None], prev_c * act
+        self._set_layer(l, M @ Da, M @ Dc + b, absM @ (np.linalg.norm(prev_a, axis=1) * act), absM @ np.abs(Dc) + np.abs(b))
         self._entry[l] = self.pattern[:self.starts[l]].tobytes()
         if w is not None:
             self._screen(l, w, r)
 
+    def _box_screen(self, l: int, lo: np.ndarray, hi: np.ndarray, candidates) -> None:
+        """Mark constant the ``candidates`` of layer ``l`` whose hyperplane misses the
+        box ``[lo, hi]`` that holds the current region (interval arithmetic, no LP).
+
+        The box is widened by the LP tolerance first, so a neuron is only marked
+        when the Chebyshev LP would have found its other side empty too.
+        """
+        idx = np.fromiter(candidates, dtype=np.intp)
+        if idx.size == 0 or not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+            return
+        pad = 1e-7 * (hi - lo) + 1e-9 * (1.0 + np.maximum(np.abs(lo), np.abs(hi)))
+        mid, half = (lo + hi) / 2, (hi - lo) / 2 + pad
+        nhat, chat, const, active_const = self._data[l]
+        values = nhat[idx] @ mid + chat[idx]
+        spread = np.abs(nhat[idx]) @ half
+        hit = np.abs(values) > spread
+        for i, positive in zip(idx[hit].tolist(), (values[hit] > 0).tolist()):
+            const[i] = True
+            active_const[i] = positive
+
     def _screen(self, l: int, w: np.ndarray, r: float) -> None:
         nhat, chat, const, active_const = self._data[l]
         dist = nhat @ w + chat
+        if self.problem.root_box is not None:
+            # Bounded regions: 2 dim LPs for the region's bounding box can spare
+            # one LP per neuron whose hyperplane misses that box.
+            todo = [i for i in range(len(const)) if not const[i] and abs(dist[i]) >= r]
+            if len(todo) > 2 * self.problem.dim:
+                lo, hi = self.lp.bounding_box(self._path)
+                self.lps += 2 * self.problem.dim
+                self._box_screen(l, lo, hi, todo)
         for i in range(len(const)):
             if const[i] or abs(dist[i]) < r:
                 continue
@@ -311,6 +343,8 @@ class Search:
         keys = self._keys
         path_a, path_b = self._path_a, self._path_b
         branch = self.branch
+        starts = self.starts
+        data = self._data
         stack = [(node.k, node.center, node.radius, len(path), None, None)]
         nodes = 0
         try:
@@ -328,14 +362,27 @@ class Search:
                 if active is not None:
                     pattern[k - 1] = active
                 nodes += 1
+                if k < n and k in boundaries:
+                    self._enter_layer(layer_of[k], w, r)
+                # A neuron constant on the region has one child (branch() would return
+                # it alone): follow such neurons here, without a round trip on the stack.
+                while k < n:
+                    l = layer_of[k]
+                    const, active_const = data[l][2], data[l][3]
+                    i = k - starts[l]
+                    if not const[i]:
+                        break
+                    pattern[k] = active_const[i]
+                    k += 1
+                    nodes += 1
+                    if k in boundaries:
+                        self._enter_layer(layer_of[k], w, r)
                 if k == n:
                     self.regions += 1
                     if r < self.min_radius:
                         self.min_radius = r
                     yield w, r
                     continue
-                if k in boundaries:
-                    self._enter_layer(layer_of[k], w, r)
                 plen = len(path)
                 for child_active, cw, cr, crow in branch(k, w, r):
                     stack.append((k + 1, cw, cr, plen, crow, child_active))

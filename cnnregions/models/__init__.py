@@ -1,13 +1,18 @@
-"""Architectures, weights, file formats and the conv -> affine maps."""
+"""Architectures, weights, file formats, importers and the conv -> affine maps."""
 
 from .affine import conv_matrix
-from .architecture import Architecture, ConvLayer, InputShape
-from .io import architecture_of, load_architecture, load_network, resolve_network, save_architecture, save_network
+from .architecture import Architecture, ConvLayer, DenseLayer, InputShape
+from .importing import ImportResult
+from .io import (
+    architecture_of, load_architecture, load_network, resolve_model, resolve_network, save_architecture, save_network,
+)
 from .network import Network, he_network
+from .onnx_import import load_onnx
 from .paper import PAPER_NETWORKS, paper_architecture
+from .torch_import import from_torch
 
 __all__ = [
-    "PAPER_NETWORKS", "Architecture", "ConvLayer", "InputShape", "Network", "architecture_of", "conv_matrix",
-    "he_network", "load_architecture", "load_network", "paper_architecture", "resolve_network",
-    "save_architecture", "save_network",
+    "PAPER_NETWORKS", "Architecture", "ConvLayer", "DenseLayer", "ImportResult", "InputShape", "Network",
+    "architecture_of", "conv_matrix", "from_torch", "he_network", "load_architecture", "load_network", "load_onnx",
+    "paper_architecture", "resolve_model", "resolve_network", "save_architecture", "save_network",
 ]

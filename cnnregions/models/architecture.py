@@ -6,6 +6,12 @@ kernel ``(f_l(1), f_l(2))`` and the stride ``s_l``.  The paper's networks have n
 padding; zero padding is accepted as an extension (``padding`` defaults to 0 and
 is then left out of the JSON form, so files stay those of the paper's format).
 
+Beyond the paper, convolution layers may be followed by fully-connected layers
+(:class:`DenseLayer`): the last convolution's output is flattened in PyTorch's
+``(channels, height, width)`` order and fed to dense ReLU layers, as in most
+trained CNNs.  :attr:`Architecture.is_paper_setting` tells whether an
+architecture is one the paper's formulas apply to (no padding, no dense layer).
+
 Every hidden layer is followed by a ReLU, and every hidden neuron counts for the
 linear regions (Definition 1).
 """
@@ -13,13 +19,14 @@ linear regions (Definition 1).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._validation import InvalidParameterError, check_int, describe, field_error
 
-__all__ = ["Architecture", "ConvLayer", "InputShape"]
+__all__ = ["Architecture", "ConvLayer", "DenseLayer", "InputShape"]
 
 
 @dataclass(frozen=True)
@@ -88,12 +95,55 @@ class ConvLayer:
         return d
 
 
-def _layer_from_dict(obj: Any, index: int) -> ConvLayer:
+@dataclass(frozen=True)
+class DenseLayer:
+    """One fully-connected + ReLU layer with ``features`` neurons (``torch.nn.Linear``).
+
+    Its input is the previous layer's output (or the input) flattened in PyTorch's
+    ``(channels, height, width)`` C order.  ``index`` is the 1-based position of the
+    layer, used only in error messages.
+    """
+
+    features: int
+    index: int = field(default=1, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "features",
+                           check_int(self.features, f"The 'features' of layer {self.index}", minimum=1))
+
+    @property
+    def channels(self) -> int:
+        """Number of neurons (the depth of the layer's ``1 x 1 x features`` output)."""
+        return self.features
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "dense", "features": self.features}
+
+
+Layer = ConvLayer | DenseLayer
+
+_CONV_KEYS = {"type", "channels", "kernel", "stride", "padding"}
+
+
+def _layer_from_dict(obj: Any, index: int) -> Layer:
     if isinstance(obj, ConvLayer):
         return ConvLayer(obj.channels, obj.kernel, obj.stride, obj.padding, index=index)
+    if isinstance(obj, DenseLayer):
+        return DenseLayer(obj.features, index=index)
     if not isinstance(obj, Mapping):
-        raise field_error(f"Layer {index}", "an object with 'channels', 'kernel' and 'stride'", obj)
-    unknown = sorted(set(obj) - {"channels", "kernel", "stride", "padding"}, key=str)
+        raise field_error(f"Layer {index}", "an object with 'channels', 'kernel' and 'stride' "
+                                            "(or 'type': 'dense' and 'features')", obj)
+    kind = obj.get("type", "conv")
+    if kind not in ("conv", "dense"):
+        raise field_error(f"The 'type' of layer {index}", "'conv' or 'dense'", kind)
+    if kind == "dense":
+        unknown = sorted(set(obj) - {"type", "features"}, key=str)
+        if unknown:
+            raise field_error(f"Layer {index}", "a dense layer with keys 'type' and 'features'", unknown[0])
+        if "features" not in obj:
+            raise InvalidParameterError(f"The 'features' of layer {index} is missing.")
+        return DenseLayer(obj["features"], index=index)
+    unknown = sorted(set(obj) - _CONV_KEYS, key=str)
     if unknown:
         raise field_error(f"Layer {index}", "an object with keys 'channels', 'kernel', 'stride' (and optional 'padding')",
                           unknown[0])
@@ -105,17 +155,21 @@ def _layer_from_dict(obj: Any, index: int) -> ConvLayer:
 
 @dataclass(frozen=True)
 class Architecture:
-    """A ReLU CNN architecture: an input shape and hidden convolution layers.
+    """A ReLU CNN architecture: an input shape, hidden convolution layers, then
+    optionally hidden fully-connected layers.
 
     Construction validates everything, including that every kernel fits its
-    input (Lemma 1), so an invalid architecture cannot exist.
+    input (Lemma 1) and that no convolution follows a dense layer, so an invalid
+    architecture cannot exist.
 
     Parameters
     ----------
     input : InputShape or mapping
         ``{"height": H, "width": W, "channels": C}``.
-    layers : sequence of ConvLayer or mappings
-        ``{"channels": d, "kernel": [f1, f2], "stride": s}`` per hidden layer.
+    layers : sequence of ConvLayer, DenseLayer or mappings
+        ``{"channels": d, "kernel": [f1, f2], "stride": s}`` (optionally
+        ``"padding": p`` and ``"type": "conv"``) per convolution layer, then
+        ``{"type": "dense", "features": n}`` per fully-connected layer.
 
     Examples
     --------
@@ -125,10 +179,14 @@ class Architecture:
     ((1, 3, 1), (1, 2, 2))
     >>> arch.n_neurons, arch.n_parameters
     (4, 6)
+    >>> Architecture({"height": 4, "width": 4, "channels": 1},
+    ...              [{"channels": 2, "kernel": [3, 3], "stride": 2, "padding": 1},
+    ...               {"type": "dense", "features": 5}]).describe()
+    '4x4x1 -> 2@3x3/s2/p1 -> fc5'
     """
 
     input: InputShape
-    layers: tuple[ConvLayer, ...]
+    layers: tuple[Layer, ...]
 
     def __post_init__(self) -> None:
         inp = self.input
@@ -150,15 +208,28 @@ class Architecture:
         object.__setattr__(self, "layers", layers)
         h, w = inp.height, inp.width
         shapes = [(h, w, inp.channels)]
+        dense = False
         for layer in layers:
-            h, w = layer.output_hw(h, w)
+            if isinstance(layer, DenseLayer):
+                dense = True
+                h, w = 1, 1
+            elif dense:
+                raise InvalidParameterError(
+                    f"Layer {layer.index} must be a dense layer: convolutions come before the fully-connected "
+                    f"layers. Got a convolution after a dense layer instead.")
+            else:
+                h, w = layer.output_hw(h, w)
             shapes.append((h, w, layer.channels))
         object.__setattr__(self, "_shapes", tuple(shapes))
 
     # -- derived sizes -------------------------------------------------------------
     @property
     def shapes(self) -> tuple[tuple[int, int, int], ...]:
-        """Lemma 1: ``(n_l(1), n_l(2), d_l)`` for l = 0 (input), 1, ..., L."""
+        """Lemma 1: ``(n_l(1), n_l(2), d_l)`` for l = 0 (input), 1, ..., L.
+
+        A dense layer of ``n`` features has shape ``(1, 1, n)`` (Example 5's view
+        of a fully-connected layer).
+        """
         return self._shapes  # type: ignore[attr-defined]
 
     @property
@@ -183,26 +254,39 @@ class Architecture:
 
     @property
     def n_parameters(self) -> int:
-        """Lemma 4: ``sum_l (f_l(1) f_l(2) d_{l-1} d_l + d_l)``."""
-        total = 0
-        prev = self.input.channels
-        for layer in self.layers:
-            total += layer.kernel[0] * layer.kernel[1] * prev * layer.channels + layer.channels
-            prev = layer.channels
-        return total
+        """Lemma 4: ``sum_l (f_l(1) f_l(2) d_{l-1} d_l + d_l)``; a dense layer has
+        ``features * in_features + features``."""
+        return sum(math.prod(shape) + shape[0] for shape in self.weight_shapes())
 
     @property
     def has_padding(self) -> bool:
         """True if some layer uses zero padding (outside the paper's setting)."""
-        return any(layer.padding for layer in self.layers)
+        return any(isinstance(layer, ConvLayer) and layer.padding for layer in self.layers)
 
-    def weight_shapes(self) -> tuple[tuple[int, int, int, int], ...]:
-        """Shapes ``(d_l, d_{l-1}, f1, f2)`` of the weights (``torch.nn.Conv2d`` layout)."""
+    @property
+    def has_dense(self) -> bool:
+        """True if the architecture ends in fully-connected layers (outside the paper's setting)."""
+        return any(isinstance(layer, DenseLayer) for layer in self.layers)
+
+    @property
+    def is_paper_setting(self) -> bool:
+        """True iff the paper's formulas apply: convolutions only, none padded.
+
+        Padding and dense layers are extensions of this package; the theory
+        functions refuse architectures for which this is False.
+        """
+        return not (self.has_padding or self.has_dense)
+
+    def weight_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Shapes of the weights: ``(d_l, d_{l-1}, f1, f2)`` for a convolution
+        (``torch.nn.Conv2d.weight``), ``(features, in_features)`` for a dense layer
+        (``torch.nn.Linear.weight``, ``in_features`` the flattened previous output)."""
         out = []
-        prev = self.input.channels
-        for layer in self.layers:
-            out.append((layer.channels, prev, *layer.kernel))
-            prev = layer.channels
+        for (h, w, prev), layer in zip(self.shapes, self.layers):
+            if isinstance(layer, DenseLayer):
+                out.append((layer.features, h * w * prev))
+            else:
+                out.append((layer.channels, prev, *layer.kernel))
         return tuple(out)
 
     # -- (de)serialisation ---------------------------------------------------------
@@ -234,9 +318,12 @@ class Architecture:
         return cls.from_dict(obj)
 
     def describe(self) -> str:
-        """One-line human-readable summary, e.g. ``1x3x1 -> 2@1x2/s1``."""
+        """One-line human-readable summary, e.g. ``1x3x1 -> 2@1x2/s1`` or ``28x28x1 -> 4@3x3/s2/p1 -> fc32``."""
         parts = [f"{self.input.height}x{self.input.width}x{self.input.channels}"]
         for layer in self.layers:
+            if isinstance(layer, DenseLayer):
+                parts.append(f"fc{layer.features}")
+                continue
             text = f"{layer.channels}@{layer.kernel[0]}x{layer.kernel[1]}/s{layer.stride}"
             if layer.padding:
                 text += f"/p{layer.padding}"

@@ -4,7 +4,13 @@ The ``.npz`` format is the one of ``shared/oracles/README.md`` so that networks 
 be exchanged with other tools:
 
 - ``architecture``: a 0-d string array holding the architecture JSON;
-- ``W1, b1, W2, b2, ...``: weights ``(d_l, d_{l-1}, f1, f2)`` and biases ``(d_l,)``, float64.
+- ``W1, b1, W2, b2, ...``: weights ``(d_l, d_{l-1}, f1, f2)`` and biases ``(d_l,)``, float64;
+  a dense layer (``{"type": "dense", "features": n}`` in the JSON) has a 2-D
+  weight ``(n, in_features)`` (``torch.nn.Linear.weight``) and bias ``(n,)``.
+
+Files of the original format (convolutions only) are exactly files of this one.
+A NET argument may also be an ONNX model (``.onnx``, read by
+:func:`~.onnx_import.load_onnx`).
 
 Files are always read with ``allow_pickle=False``: nothing in a file is executed.
 """
@@ -19,10 +25,16 @@ import numpy as np
 
 from .._validation import InvalidParameterError
 from .architecture import Architecture
+from .importing import ImportResult
 from .network import Network, he_network
+from .onnx_import import load_onnx
 from .paper import is_paper_name, paper_architecture
 
-__all__ = ["architecture_of", "load_architecture", "load_network", "resolve_network", "save_architecture", "save_network"]
+__all__ = ["WEIGHT_FILE_SUFFIXES", "architecture_of", "load_architecture", "load_network", "resolve_model",
+           "resolve_network", "save_architecture", "save_network"]
+
+#: NET suffixes whose weights come from the file (not drawn from a seed).
+WEIGHT_FILE_SUFFIXES = (".npz", ".onnx")
 
 
 def _read_text(path: Path) -> str:
@@ -118,17 +130,29 @@ def save_network(network: Network, path: str | os.PathLike) -> None:
         np.savez(fh, **arrays)
 
 
-def resolve_network(spec: str | os.PathLike, seed: int = 0) -> Network:
-    """Turn a command-line NET argument into a network.
+def resolve_model(spec: str | os.PathLike, seed: int = 0) -> ImportResult:
+    """Turn a command-line NET argument into a network, with import notes.
 
-    ``spec`` is a network ``.npz`` file, an architecture ``.json`` file (weights drawn
-    by He initialisation from ``seed``), or a paper network name such as
-    ``example4-d8`` (also He-initialised from ``seed``).
+    ``spec`` is a network ``.npz`` file, an ONNX model ``.onnx`` (its trailing
+    output layer dropped and reported in ``output_layer``), an architecture
+    ``.json`` file (weights drawn by He initialisation from ``seed``), or a paper
+    network name such as ``example4-d8`` (also He-initialised from ``seed``).
     """
+    text = os.fspath(spec)
+    suffix = Path(text).suffix.lower()
+    if suffix == ".onnx":
+        return load_onnx(text)
+    return ImportResult(resolve_network(text, seed), text)
+
+
+def resolve_network(spec: str | os.PathLike, seed: int = 0) -> Network:
+    """Turn a command-line NET argument into a network (see :func:`resolve_model`)."""
     text = os.fspath(spec)
     suffix = Path(text).suffix.lower()
     if suffix == ".npz":
         return load_network(text)
+    if suffix == ".onnx":
+        return load_onnx(text).network
     if suffix == ".json":
         return he_network(load_architecture(text), seed)
     if is_paper_name(text) or not Path(text).exists():
@@ -136,8 +160,8 @@ def resolve_network(spec: str | os.PathLike, seed: int = 0) -> Network:
             raise InvalidParameterError(f"The file '{text}' must exist. Got no such file instead.")
         return he_network(paper_architecture(text), seed)
     raise InvalidParameterError(
-        f"The network '{text}' must be a .npz network, a .json architecture or a paper network name. "
-        f"Got a file with suffix {suffix!r} instead.")
+        f"The network '{text}' must be a .npz network, an .onnx model, a .json architecture or a paper network "
+        f"name. Got a file with suffix {suffix!r} instead.")
 
 
 def architecture_of(spec: str | os.PathLike) -> Architecture:
@@ -146,9 +170,10 @@ def architecture_of(spec: str | os.PathLike) -> Architecture:
     suffix = Path(text).suffix.lower()
     if suffix == ".npz":
         return load_network(text).architecture
+    if suffix == ".onnx":
+        return load_onnx(text).network.architecture
     if suffix == ".json":
         return load_architecture(text)
     if not is_paper_name(text) and suffix:
         raise InvalidParameterError(f"The file '{text}' must exist. Got no such file instead.")
     return paper_architecture(text)
-

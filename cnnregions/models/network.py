@@ -12,7 +12,7 @@ import numpy as np
 
 from .._validation import InvalidParameterError, field_error
 from .affine import conv_matrix
-from .architecture import Architecture
+from .architecture import Architecture, DenseLayer
 
 __all__ = ["Network", "he_network"]
 
@@ -44,16 +44,19 @@ class Network:
     ----------
     architecture : Architecture
     weights : sequence of ndarray
-        ``W_l`` with shape ``(d_l, d_{l-1}, f_l(1), f_l(2))``: the layout and the
-        semantics (cross-correlation, no flipping) of ``torch.nn.Conv2d.weight``.
+        ``W_l`` with shape ``(d_l, d_{l-1}, f_l(1), f_l(2))`` for a convolution: the
+        layout and the semantics (cross-correlation, no flipping) of
+        ``torch.nn.Conv2d.weight``; ``(features, in_features)`` for a dense layer
+        (``torch.nn.Linear.weight``).
     biases : sequence of ndarray
-        ``b_l`` with shape ``(d_l,)``.
+        ``b_l`` with shape ``(d_l,)`` (``(features,)`` for a dense layer).
 
     Notes
     -----
     The pre-activation of layer ``l`` is (Section 2 of the paper)
     ``Z^l_{i,j,k} = sum_{a,b,c} W^{l}_{k,c,a,b} X^{l-1}_{c, a + i s_l, b + j s_l} + b^l_k``
-    and ``X^l = max(Z^l, 0)``.  Inputs and layers are flattened in PyTorch's
+    and ``X^l = max(Z^l, 0)``; a dense layer computes ``Z^l = W_l x + b_l`` on the
+    flattened ``x = X^{l-1}``.  Inputs and layers are flattened in PyTorch's
     ``(channels, height, width)`` C order.
     """
 
@@ -83,7 +86,10 @@ class Network:
         maps = []
         for (h, w, _), layer, weight, bias in zip(self.architecture.shapes, self.architecture.layers,
                                                   self.weights, self.biases):
-            matrix, offset = conv_matrix(weight, bias, (h, w), layer.stride, layer.padding)
+            if isinstance(layer, DenseLayer):
+                matrix, offset = np.array(weight), np.array(bias)
+            else:
+                matrix, offset = conv_matrix(weight, bias, (h, w), layer.stride, layer.padding)
             matrix.setflags(write=False)
             offset.setflags(write=False)
             maps.append((matrix, offset))
@@ -154,7 +160,7 @@ def he_network(architecture: Architecture, seed: int | np.random.Generator | Non
     """Draw weights and biases by He initialisation, as in the paper's Section 6.
 
     Every weight and bias of layer ``l`` is drawn from ``N(0, 2 / fan_in)`` with
-    ``fan_in = f_l(1) f_l(2) d_{l-1}``.
+    ``fan_in = f_l(1) f_l(2) d_{l-1}`` (``in_features`` for a dense layer).
 
     Parameters
     ----------
@@ -171,7 +177,7 @@ def he_network(architecture: Architecture, seed: int | np.random.Generator | Non
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     weights, biases = [], []
     for shape in architecture.weight_shapes():
-        std = math.sqrt(2.0 / (shape[1] * shape[2] * shape[3]))
+        std = math.sqrt(2.0 / math.prod(shape[1:]))
         weights.append(rng.normal(0.0, std, size=shape))
         biases.append(rng.normal(0.0, std, size=shape[0]))
     return Network(architecture, tuple(weights), tuple(biases))

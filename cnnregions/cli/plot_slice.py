@@ -1,0 +1,58 @@
+"""``cnnregions plot-slice NET --plane A B C -o slice.png``: a picture of the regions on a 2-D slice."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ..enumerate import DEFAULT_TOLERANCE
+from ..models.io import WEIGHT_FILE_SUFFIXES, resolve_model
+from ..plots import save_slice_plot
+from ..slices import DEFAULT_WINDOW, slice_polygons
+from ._common import add_net_argument, emit_json
+from ._domain import add_domain_arguments, domain_from_args
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plot-slice", help="draw the linear regions on the plane through three inputs",
+                       description="Enumerate the linear regions on the plane through three inputs A, B, C "
+                                   "(x = A + a (B - A) + b (C - A)) inside a window and draw each as its exact "
+                                   "polygon, coloured by activation pattern (needs the 'plot' extra).")
+    add_net_argument(p)
+    add_domain_arguments(p, box=False, plane_required=True)
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="image to write (format from the suffix: .png, .svg, .pdf)")
+    p.add_argument("--title", help="title of the picture (default: the number of regions)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = resolve_model(args.net, seed=args.seed)
+    network = model.network
+    plane = domain_from_args(args, network.architecture)
+    window = plane.window if plane.window is not None else DEFAULT_WINDOW
+    start = time.perf_counter()
+    polygons = slice_polygons(network, plane, window, tol=DEFAULT_TOLERANCE)
+    seconds = time.perf_counter() - start
+    area = sum(p.area for p in polygons)
+    save_slice_plot(polygons, window, args.output, title=args.title)
+    drawn = Path(args.net).suffix.lower() not in WEIGHT_FILE_SUFFIXES
+    if args.json:
+        emit_json("plot-slice", {
+            "network": str(args.net), "seed": args.seed if drawn else None, "fingerprint": network.fingerprint,
+            "architecture": network.architecture.to_dict(), "output_layer": model.output_layer,
+            "points": [str(p) for p in args.plane], "window": list(window), "regions": len(polygons),
+            "area": area, "window_area": (window[1] - window[0]) * (window[3] - window[2]),
+            "seconds": seconds, "output": str(args.output)})
+        return 0
+    print(f"network        {args.net} ({network.architecture.describe()})")
+    if model.output_layer:
+        print(f"output layer   {model.output_layer}: no ReLU, not counted")
+    print("window         a in ({:g}, {:g}), b in ({:g}, {:g})".format(*window))
+    print(f"regions        {len(polygons)} (polygon areas add up to {area:.6g} of "
+          f"{(window[1] - window[0]) * (window[3] - window[2]):.6g})")
+    print(f"time           {seconds:.3f} s")
+    print(f"written        {args.output}")
+    return 0
