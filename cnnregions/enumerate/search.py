@@ -23,7 +23,8 @@ Constraints are kept only for neurons that split a region (plus the domain's).
 Two further devices avoid most LPs that would only prove a side empty:
 
 - *screening*: on entering a layer, each of its neurons is tested once against
-  the region; one whose hyperplane misses it is constant on the whole subtree;
+  the region; one whose hyperplane misses it is constant on the whole subtree (in
+  a bounded domain, a box around the region screens most of them first, :mod:`.screening`);
 - *emptiness certificates*: an LP that finds a side empty returns dual
   multipliers; the rows with non-zero multipliers alone leave no room, so the
   same side is empty in every later region whose constraints include those rows
@@ -43,6 +44,7 @@ import numpy as np
 
 from .lp import ChebyshevLP, LPStatus, SolverError
 from .problem import CANCELLATION, SearchProblem
+from .screening import mark_missing_box
 
 __all__ = ["Node", "Search"]
 
@@ -117,7 +119,7 @@ class Search:
         self._set_layer(0, M, c, np.linalg.norm(M, axis=1), np.abs(c))
         if problem.root_box is not None:
             # A bounded domain: first-layer neurons whose hyperplane misses it are constant everywhere.
-            self._box_screen(0, *problem.root_box, range(len(self._data[0][2])))
+            mark_missing_box(*self._data[0], range(len(self._data[0][2])), *problem.root_box)
 
     # -- layers ---------------------------------------------------------------------
     def _set_layer(self, l: int, A: np.ndarray, c: np.ndarray, noise_a: np.ndarray, noise_c: np.ndarray) -> None:
@@ -151,26 +153,6 @@ class Search:
         if w is not None:
             self._screen(l, w, r)
 
-    def _box_screen(self, l: int, lo: np.ndarray, hi: np.ndarray, candidates) -> None:
-        """Mark constant the ``candidates`` of layer ``l`` whose hyperplane misses the
-        box ``[lo, hi]`` that holds the current region (interval arithmetic, no LP).
-
-        The box is widened by the LP tolerance first, so a neuron is only marked
-        when the Chebyshev LP would have found its other side empty too.
-        """
-        idx = np.fromiter(candidates, dtype=np.intp)
-        if idx.size == 0 or not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
-            return
-        pad = 1e-7 * (hi - lo) + 1e-9 * (1.0 + np.maximum(np.abs(lo), np.abs(hi)))
-        mid, half = (lo + hi) / 2, (hi - lo) / 2 + pad
-        nhat, chat, const, active_const = self._data[l]
-        values = nhat[idx] @ mid + chat[idx]
-        spread = np.abs(nhat[idx]) @ half
-        hit = np.abs(values) > spread
-        for i, positive in zip(idx[hit].tolist(), (values[hit] > 0).tolist()):
-            const[i] = True
-            active_const[i] = positive
-
     def _screen(self, l: int, w: np.ndarray, r: float) -> None:
         nhat, chat, const, active_const = self._data[l]
         dist = nhat @ w + chat
@@ -179,9 +161,8 @@ class Search:
             # one LP per neuron whose hyperplane misses that box.
             todo = [i for i in range(len(const)) if not const[i] and abs(dist[i]) >= r]
             if len(todo) > 2 * self.problem.dim:
-                lo, hi = self.lp.bounding_box(self._path)
+                mark_missing_box(nhat, chat, const, active_const, todo, *self.lp.bounding_box(self._path))
                 self.lps += 2 * self.problem.dim
-                self._box_screen(l, lo, hi, todo)
         for i in range(len(const)):
             if const[i] or abs(dist[i]) < r:
                 continue
@@ -364,8 +345,7 @@ class Search:
                 nodes += 1
                 if k < n and k in boundaries:
                     self._enter_layer(layer_of[k], w, r)
-                # A neuron constant on the region has one child (branch() would return
-                # it alone): follow such neurons here, without a round trip on the stack.
+                # Constant neurons have one child (as branch() says): follow them without the stack.
                 while k < n:
                     l = layer_of[k]
                     const, active_const = data[l][2], data[l][3]

@@ -191,29 +191,31 @@ def _patterns(problem):
     return found, search.lps
 
 
-@pytest.mark.slow  # minutes: a box in 50 dimensions holds many regions
+def _domains(seed):
+    """A windowed plane through three inputs of PLANE_NET, and a small box around a point of SMALL."""
+    x0, x1, x2 = np.random.default_rng(seed).normal(size=(3, 50))
+    center = np.random.default_rng(seed).normal(scale=0.3, size=9)
+    return [(he_network(PLANE_NET, seed), Plane(x0, x1, x2, (-1.0, 2.0, -1.0, 2.0))),
+            (he_network(SMALL, seed), Box(center - 2.0, center + 2.0))]
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_bounding_box_screening_changes_no_pattern(seed):
     import dataclasses
 
     from cnnregions.enumerate.problem import build_problem
 
-    net = he_network(PLANE_NET, seed)
-    x0, x1, x2 = np.random.default_rng(seed).normal(size=(3, 50))
-    for domain in (Plane(x0, x1, x2, (-1.0, 2.0, -1.0, 2.0)), Box(-0.3, 0.4)):
+    for net, domain in _domains(seed):
         problem = build_problem(net, domain)
         assert problem.root_box is not None
         screened, lps_screened = _patterns(problem)
         plain, lps_plain = _patterns(dataclasses.replace(problem, root_box=None))
-        assert screened == plain and len(plain) > 10
+        assert screened == plain and len(plain) > 5
         if isinstance(domain, Plane):
             assert lps_screened < lps_plain          # and it does save LPs in 2-D
 
 
-@pytest.mark.slow
 def test_domain_counts_do_not_depend_on_jobs():
-    net = he_network(PLANE_NET, 3)
-    x0, x1, x2 = np.random.default_rng(3).normal(size=(3, 50))
-    for domain in (Plane(x0, x1, x2, (-1.0, 2.0, -1.0, 2.0)), Box(-0.3, 0.4)):
+    for net, domain in _domains(3):
         one, two = (count_regions(net, domain=domain, n_jobs=n, split=8) for n in (1, 2))
         assert (one.regions, one.lps, one.nodes) == (two.regions, two.lps, two.nodes)
