@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -27,6 +28,31 @@ def _int_type(minimum: int, what: str):
 
 positive_int = _int_type(1, "a positive integer")
 nonnegative_int = _int_type(0, "a non-negative integer")
+
+
+def jobs_count(text: str) -> int:
+    """``--jobs``: a positive integer, or -1 for all cores."""
+    value = nonnegative_int(text) if text.strip() != "-1" else -1
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive integer or -1. Got 0 instead.")
+    return value
+
+
+def float_type(what: str, accept):
+    """An argparse type for floats that ``accept(value)`` allows; ``what`` names the range."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}. Got {text!r} instead.") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {what}. Got {text} instead.")
+        return value
+
+    return parse
+
+
+positive_finite = float_type("a positive finite number", lambda v: math.isfinite(v) and v > 0)
 
 
 def add_net_argument(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:

@@ -6,8 +6,8 @@ import argparse
 
 from ..compare import compare_network
 from ..models.io import resolve_network
-from ._common import add_net_argument, emit_json, nonnegative_int
-from .count import _jobs, network_description
+from ._common import add_net_argument, emit_json, jobs_count, nonnegative_int
+from .count import network_description
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="points for the sampling estimate (default 1,000,000; 0 for none)")
     p.add_argument("--sample-seed", type=nonnegative_int, default=None,
                    help="seed of the sampling points (default: --seed)")
-    p.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="worker processes for the exact count")
+    p.add_argument("--jobs", type=jobs_count, default=1, metavar="N", help="worker processes for the exact count")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, count_regions
 from ..models.io import WEIGHT_FILE_SUFFIXES, resolve_model
-from ._common import add_net_argument, emit_json, positive_int
+from ._common import add_net_argument, emit_json, float_type, jobs_count, positive_finite, positive_int
 from ._domain import add_domain_arguments, describe_domain, domain_from_args, domain_summary
+
+_TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,54 +18,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Count the linear regions R_{N,theta} (Definition 1) of a ReLU CNN exactly, "
                                    "over the whole input space, in a box (--box) or on a plane through three inputs (--plane).")
     add_net_argument(p)
-    p.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="worker processes (-1: all cores; default 1)")
+    p.add_argument("--jobs", type=jobs_count, default=1, metavar="N", help="worker processes (-1: all cores; default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on, shown after 2 s; off under --json)")
-    p.add_argument("--tol", type=_tolerance, default=DEFAULT_TOLERANCE,
+    p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE,
                    help=f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})")
     p.add_argument("--split", type=positive_int, default=DEFAULT_SPLIT,
                    help=f"number of subtrees the search is split into (default {DEFAULT_SPLIT})")
     # -- long runs: a dask cluster, checkpoint and resume ---------------------------------
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a dask.distributed cluster (e.g. tcp://host:8786); needs the 'cluster' extra")
-    p.add_argument("--connect-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+    p.add_argument("--connect-timeout", type=positive_finite, default=10.0, metavar="SECONDS",
                    help="how long to try to reach the scheduler (default 10)")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="append finished subtrees to FILE and skip those it already holds (resume)")
     # -- domains: a box or a plane (cli/_domain.py) ---------------------------------------
     add_domain_arguments(p)
     p.set_defaults(func=run)
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer or -1. Got {text!r} instead.") from None
-    if value < 1 and value != -1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer or -1. Got {value} instead.")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds. Got {text!r} instead.") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds. Got {text} instead.")
-    return value
-
-
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1). Got {text!r} instead.") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1). Got {text} instead.")
-    return value
 
 
 def network_description(args: argparse.Namespace, network) -> dict:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from ..models.io import resolve_network
 from ..sampling import DEFAULT_STDS, sample_regions
-from ._common import add_net_argument, emit_json, nonnegative_int, positive_int
+from ._common import add_net_argument, emit_json, nonnegative_int, positive_finite, positive_int
 from .count import network_description
 
 
@@ -23,22 +22,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_net_argument(p)
     p.add_argument("--points", type=positive_int, required=True, metavar="N",
                    help="total number of points, split evenly over the stds (the paper uses 2e9)")
-    p.add_argument("--std", type=_std, action="append", metavar="V", dest="stds",
+    p.add_argument("--std", type=positive_finite, action="append", metavar="V", dest="stds",
                    help=f"a standard deviation of the inputs; repeat for several (default: {grid})")
     p.add_argument("--sample-seed", type=nonnegative_int, default=None, metavar="S",
                    help="seed of the sampled points (default: the --seed value)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
-
-
-def _std(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive finite number. Got {text!r} instead.") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number. Got {text} instead.")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
