@@ -15,14 +15,13 @@ Writes ``bench/results/count.json`` and ``bench/results/count.md``.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import platform
 import sys
 import time
 import tracemalloc
 from pathlib import Path
-
-import importlib.metadata
 
 from cnnregions import he_network, load_network, paper_architecture
 from cnnregions.enumerate import count_regions

@@ -32,7 +32,9 @@ import numpy as np
 
 from cnnregions import he_network, paper_architecture
 from cnnregions.models.architecture import Architecture
-from cnnregions.sampling import _Keys, _PatternSampler, sample_regions
+from cnnregions.sampling import sample_regions
+from cnnregions.sampling.dedup import _Keys
+from cnnregions.sampling.kernel import _PatternSampler
 
 PAPER_BUDGET = 2 * 10**9
 
@@ -83,7 +85,7 @@ def bench_chunks(points, repeat):
         n = max(1, int(points * share))
         row = {"network": name}
         for chunk in (256, 1024, 4096, 8192, 16384, 65536):
-            seconds, _ = best_of(repeat, lambda: sample_regions(net, n, seed=0, chunk_size=chunk))
+            seconds, _ = best_of(repeat, lambda net=net, n=n, chunk=chunk: sample_regions(net, n, seed=0, chunk_size=chunk))
             row[str(chunk)] = n / seconds
         rows.append(row)
     return rows
@@ -97,12 +99,12 @@ def bench_keys(points):
         keys = _Keys(net.architecture.n_neurons)
         nb = packed.shape[1]
         void = np.ascontiguousarray(packed).view(np.dtype((np.void, nb))).ravel()
-        methods = {"used (_Keys.unique)": lambda: keys.unique(packed),
-                   "np.unique on void view": lambda: np.unique(void),
-                   "Python set of bytes": lambda: set(packed[i].tobytes() for i in range(points))}
+        methods = {"used (_Keys.unique)": lambda keys=keys, packed=packed: keys.unique(packed),
+                   "np.unique on void view": lambda void=void: np.unique(void),
+                   "Python set of bytes": lambda packed=packed: {packed[i].tobytes() for i in range(points)}}
         if keys.small:
             codes = keys._words(packed, 1)[:, 0]
-            methods["np.unique on uint64 codes"] = lambda: np.unique(codes)
+            methods["np.unique on uint64 codes"] = lambda codes=codes: np.unique(codes)
         row = {"network": name, "bytes": nb}
         for method, function in methods.items():
             seconds, _ = best_of(3, function)

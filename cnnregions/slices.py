@@ -67,7 +67,8 @@ def polygon_area(vertices: np.ndarray) -> float:
 def _window(plane: Plane, window) -> tuple[float, float, float, float]:
     if window is None:
         return plane.window if plane.window is not None else DEFAULT_WINDOW
-    return Plane(plane.x0, plane.x1, plane.x2, window).window
+    checked = Plane(plane.x0, plane.x1, plane.x2, window).window
+    return checked if checked is not None else DEFAULT_WINDOW
 
 
 class PlanePieces:

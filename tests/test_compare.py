@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 
 from cnnregions import he_network, paper_architecture

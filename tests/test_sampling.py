@@ -12,8 +12,16 @@ from cnnregions._validation import InvalidParameterError
 from cnnregions.models.architecture import Architecture
 from cnnregions.models.io import resolve_network
 from cnnregions.models.network import he_network
-from cnnregions.sampling import (DEFAULT_STDS, CoverageResult, SamplingResult, _Keys, points_to_coverage,
-                                 sample_patterns, sample_regions, split_budget)
+from cnnregions.sampling import (
+    DEFAULT_STDS,
+    CoverageResult,
+    SamplingResult,
+    points_to_coverage,
+    sample_patterns,
+    sample_regions,
+    split_budget,
+)
+from cnnregions.sampling.dedup import _Keys
 
 
 def table1(d: int) -> int:

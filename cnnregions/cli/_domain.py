@@ -74,7 +74,8 @@ def domain_from_args(args: argparse.Namespace, architecture: Architecture) -> Bo
         return domain
     if args.plane is not None:
         points = [load_input(path, architecture) for path in args.plane]
-        return Plane(*points, window=tuple(args.window) if args.window is not None else None)
+        window = (args.window[0], args.window[1], args.window[2], args.window[3]) if args.window is not None else None
+        return Plane(points[0], points[1], points[2], window=window)
     return None
 
 

@@ -6,7 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
-from ..enumerate import DEFAULT_TOLERANCE
+from .._validation import InvalidParameterError
+from ..enumerate import DEFAULT_TOLERANCE, Plane
 from ..models.io import WEIGHT_FILE_SUFFIXES, resolve_model
 from ..plots import save_slice_plot
 from ..slices import DEFAULT_WINDOW, slice_polygons
@@ -32,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     model = resolve_model(args.net, seed=args.seed)
     network = model.network
     plane = domain_from_args(args, network.architecture)
+    if not isinstance(plane, Plane):
+        raise InvalidParameterError(f"The 'plane' must be given (--plane A B C) to draw a slice. Got {plane!r} instead.")
     window = plane.window if plane.window is not None else DEFAULT_WINDOW
     start = time.perf_counter()
     polygons = slice_polygons(network, plane, window, tol=DEFAULT_TOLERANCE)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from .._validation import InvalidParameterError
 from .results import SubtreeResult
@@ -33,7 +34,7 @@ class Checkpoint:
         Subtrees already recorded (by task index).
     """
 
-    def __init__(self, path: Path, handle, done: dict[int, SubtreeResult]) -> None:
+    def __init__(self, path: Path, handle: BinaryIO, done: dict[int, SubtreeResult]) -> None:
         self.path = path
         self._handle = handle
         self.done = done
@@ -79,12 +80,12 @@ class Checkpoint:
                         f"The checkpoint '{path}' must hold one JSON record per line. Got a damaged line {number} instead.") from None
                 done.setdefault(result.index, result)
                 good_bytes += len(line) + 1
-            handle = open(path, "r+b")
+            handle: BinaryIO = open(path, "r+b")  # noqa: SIM115 (kept open while the run records)
             handle.truncate(good_bytes)
             handle.seek(good_bytes)
         else:
             try:
-                handle = open(path, "wb")
+                handle = open(path, "wb")  # noqa: SIM115 (kept open while the run records)
             except OSError as exc:
                 raise InvalidParameterError(f"The checkpoint '{path}' must be writable. Got {exc} instead.") from None
             handle.write(json.dumps(header, sort_keys=True).encode() + b"\n")

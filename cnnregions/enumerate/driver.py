@@ -19,9 +19,9 @@ import numpy as np
 
 from .._validation import field_error
 from ..models.network import Network
-from .domain import Box, Plane
 from .backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count, run_tasks, workers_of
 from .checkpoint import Checkpoint
+from .domain import Box, Plane
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .results import Region, RegionCount, SubtreeResult
 from .search import Search
@@ -175,7 +175,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | No
         report(None, total.regions)
         if store is not None:
             store.close()
-        if own_client:
+        if own_client and client is not None:
             client.close()
     scale = problem.scale
     return RegionCount(
@@ -204,10 +204,10 @@ class _Totals:
 def _progress_reporter(progress, total: int, initial: int, regions: int):
     """A ``report(done, regions)`` function; ``done=None`` closes it."""
     if callable(progress):
-        def report(done, regions_so_far):
+        def callback(done, regions_so_far):
             if done is not None:
                 progress(done, total, regions_so_far)
-        return report
+        return callback
     if not progress:
         return lambda done, regions_so_far: None
     try:

@@ -119,7 +119,8 @@ class Search:
         self._set_layer(0, M, c, np.linalg.norm(M, axis=1), np.abs(c))
         if problem.root_box is not None:
             # A bounded domain: first-layer neurons whose hyperplane misses it are constant everywhere.
-            mark_missing_box(*self._data[0], range(len(self._data[0][2])), *problem.root_box)
+            nhat, chat, const, active_const = self._data[0]
+            mark_missing_box(nhat, chat, const, active_const, range(len(const)), *problem.root_box)
 
     # -- layers ---------------------------------------------------------------------
     def _set_layer(self, l: int, A: np.ndarray, c: np.ndarray, noise_a: np.ndarray, noise_c: np.ndarray) -> None:
@@ -254,7 +255,7 @@ class Search:
             raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {p + 1} rows")
         t = result.radius
         center = result.center
-        if t > self.tol:
+        if t > self.tol and center is not None:
             slack = float(np.min(self._path_a[:p + 1] @ center + self._path_b[:p + 1]))
             t = min(t, slack)
             if t > self.tol and layer is not None:
@@ -326,7 +327,8 @@ class Search:
         branch = self.branch
         starts = self.starts
         data = self._data
-        stack = [(node.k, node.center, node.radius, len(path), None, None)]
+        stack: list[tuple[int, np.ndarray, float, int, tuple | None, bool | None]] = [
+            (node.k, node.center, node.radius, len(path), None, None)]
         nodes = 0
         try:
             while stack:

@@ -35,7 +35,7 @@ def split_tree(search: Search, target: int) -> list[Node]:
     return level
 
 
-def search_subtree(problem: SearchProblem, index: int, nodes: list[Node]) -> SubtreeResult:
+def search_subtree(problem: SearchProblem, index: int, nodes: Sequence[Node]) -> SubtreeResult:
     """Search one task (consecutive frontier nodes) with a fresh search state.
 
     The nodes share one persistent LP and their emptiness certificates; a fresh

@@ -4,7 +4,13 @@ from .affine import conv_matrix
 from .architecture import Architecture, ConvLayer, DenseLayer, InputShape
 from .importing import ImportResult
 from .io import (
-    architecture_of, load_architecture, load_network, resolve_model, resolve_network, save_architecture, save_network,
+    architecture_of,
+    load_architecture,
+    load_network,
+    resolve_model,
+    resolve_network,
+    save_architecture,
+    save_network,
 )
 from .network import Network, he_network
 from .onnx_import import load_onnx

@@ -67,10 +67,11 @@ class ConvLayer:
     def __post_init__(self) -> None:
         where = f"of layer {self.index}"
         object.__setattr__(self, "channels", check_int(self.channels, f"The 'channels' {where}", minimum=1))
-        kernel = self.kernel
-        if isinstance(kernel, (str, bytes)) or not isinstance(kernel, Sequence) or len(kernel) != 2:
-            raise field_error(f"The 'kernel' {where}", "a list of two positive integers [f1, f2]", kernel)
-        kernel = tuple(check_int(k, f"The 'kernel' {where}", minimum=1) for k in kernel)
+        given: object = self.kernel
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence) or len(given) != 2:
+            raise field_error(f"The 'kernel' {where}", "a list of two positive integers [f1, f2]", given)
+        kernel = (check_int(given[0], f"The 'kernel' {where}", minimum=1),
+                  check_int(given[1], f"The 'kernel' {where}", minimum=1))
         object.__setattr__(self, "kernel", kernel)
         object.__setattr__(self, "stride", check_int(self.stride, f"The 'stride' {where}", minimum=1))
         object.__setattr__(self, "padding", check_int(self.padding, f"The 'padding' {where}", minimum=0))
@@ -153,7 +154,7 @@ def _layer_from_dict(obj: Any, index: int) -> Layer:
     return ConvLayer(obj["channels"], obj["kernel"], obj.get("stride", 1), obj.get("padding", 0), index=index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Architecture:
     """A ReLU CNN architecture: an input shape, hidden convolution layers, then
     optionally hidden fully-connected layers.
@@ -188,8 +189,15 @@ class Architecture:
     input: InputShape
     layers: tuple[Layer, ...]
 
+    def __init__(self, input: InputShape | Mapping[str, Any],
+                 layers: Sequence[Layer | Mapping[str, Any]]) -> None:
+        # Mappings are accepted and converted (validated) into the frozen field types.
+        object.__setattr__(self, "input", input)
+        object.__setattr__(self, "layers", layers)
+        self.__post_init__()
+
     def __post_init__(self) -> None:
-        inp = self.input
+        inp: object = self.input
         if isinstance(inp, Mapping):
             missing = [k for k in ("height", "width", "channels") if k not in inp]
             if missing:
@@ -200,7 +208,7 @@ class Architecture:
             inp = InputShape(inp["height"], inp["width"], inp["channels"])
         elif not isinstance(inp, InputShape):
             raise field_error("The 'input'", "an object with 'height', 'width' and 'channels'", inp)
-        layers = self.layers
+        layers: object = self.layers
         if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence) or len(layers) == 0:
             raise field_error("The 'layers'", "a non-empty list of layers", layers)
         layers = tuple(_layer_from_dict(layer, i + 1) for i, layer in enumerate(layers))
@@ -281,7 +289,7 @@ class Architecture:
         """Shapes of the weights: ``(d_l, d_{l-1}, f1, f2)`` for a convolution
         (``torch.nn.Conv2d.weight``), ``(features, in_features)`` for a dense layer
         (``torch.nn.Linear.weight``, ``in_features`` the flattened previous output)."""
-        out = []
+        out: list[tuple[int, ...]] = []
         for (h, w, prev), layer in zip(self.shapes, self.layers):
             if isinstance(layer, DenseLayer):
                 out.append((layer.features, h * w * prev))

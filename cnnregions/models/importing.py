@@ -49,12 +49,26 @@ class Op:
     stride: int = 1
     padding: int = 0
 
+    @property
+    def w(self) -> np.ndarray:
+        """The weight array of a conv or dense op (the others have none)."""
+        if self.weight is None:
+            raise InvalidParameterError(f"The {self.label} must carry weights. Got a {self.kind} layer instead.")
+        return self.weight
+
+    @property
+    def b(self) -> np.ndarray:
+        """The bias vector of a conv or dense op (the others have none)."""
+        if self.bias is None:
+            raise InvalidParameterError(f"The {self.label} must carry a bias. Got a {self.kind} layer instead.")
+        return self.bias
+
     def describe(self) -> str:
         """Short description, e.g. ``Linear 32 -> 10`` or ``Conv 8@3x3/s2``."""
         if self.kind == "dense":
-            return f"dense {self.weight.shape[1]} -> {self.weight.shape[0]}"
+            return f"dense {self.w.shape[1]} -> {self.w.shape[0]}"
         if self.kind == "conv":
-            d, _, f1, f2 = self.weight.shape
+            d, _, f1, f2 = self.w.shape
             return f"conv {d}@{f1}x{f2}/s{self.stride}" + (f"/p{self.padding}" if self.padding else "")
         return self.kind
 
@@ -86,11 +100,10 @@ class ImportResult:
 def check_input_shape(shape: object, what: str = "The 'input_shape'") -> tuple[int, int, int]:
     """``(channels, height, width)`` from a 3-sequence, or ``(features, 1, 1)`` from a 1-sequence."""
     expected = "(channels, height, width) or (features,) of positive integers"
+    if isinstance(shape, np.ndarray) and shape.ndim == 1 and len(shape) in (1, 3):
+        shape = shape.tolist()
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence) or len(shape) not in (1, 3):
-        if isinstance(shape, np.ndarray) and shape.ndim == 1 and len(shape) in (1, 3):
-            shape = shape.tolist()
-        else:
-            raise field_error(what, expected, shape)
+        raise field_error(what, expected, shape)
     dims = [check_int(v.item() if isinstance(v, np.integer) else v, what, minimum=1) for v in shape]
     return (dims[0], 1, 1) if len(dims) == 1 else (dims[0], dims[1], dims[2])
 
@@ -130,8 +143,8 @@ def assemble(ops: Sequence[Op], input_shape: tuple[int, int, int], source: str, 
                 raise InvalidParameterError(
                     f"The {op.label} must follow a convolution or a dense layer. Got a ReLU with no layer before it instead.")
             layers.append(_layer_dict(pending))
-            weights.append(pending.weight)
-            biases.append(pending.bias)
+            weights.append(pending.w)
+            biases.append(pending.b)
             pending = None
             continue
         if pending is not None:
@@ -145,23 +158,23 @@ def assemble(ops: Sequence[Op], input_shape: tuple[int, int, int], source: str, 
             if flat:
                 raise InvalidParameterError(
                     f"The {op.label} must come before the flatten and the dense layers. Got a convolution after them instead.")
-            if op.weight.shape[1] != channels:
+            if op.w.shape[1] != channels:
                 raise InvalidParameterError(
-                    f"The {op.label} must have {channels} input channels. Got {op.weight.shape[1]} instead.")
-            kernel = op.weight.shape[2:]
+                    f"The {op.label} must have {channels} input channels. Got {op.w.shape[1]} instead.")
+            kernel = op.w.shape[2:]
             height = _conv_out(height, kernel[0], op)
             width = _conv_out(width, kernel[1], op)
-            channels = op.weight.shape[0]
+            channels = op.w.shape[0]
             size = channels * height * width
         elif op.kind == "dense":
             if not flat:
                 raise InvalidParameterError(
                     f"The {op.label} must follow a flatten. Got a dense layer on a (channels, height, width) tensor instead.")
-            if op.weight.shape[1] != size:
+            if op.w.shape[1] != size:
                 raise InvalidParameterError(
                     f"The {op.label} must have {size} input features (the flattened output before it). "
-                    f"Got {op.weight.shape[1]} instead.")
-            size = channels = op.weight.shape[0]
+                    f"Got {op.w.shape[1]} instead.")
+            size = channels = op.w.shape[0]
         else:  # pragma: no cover - importers only make the four kinds
             raise InvalidParameterError(f"The {op.label} must be a conv, dense, relu or flatten layer. Got {op.kind!r} instead.")
         pending = op
@@ -191,8 +204,8 @@ def _conv_out(n: int, f: int, op: Op) -> int:
 
 def _layer_dict(op: Op) -> dict:
     if op.kind == "dense":
-        return {"type": "dense", "features": int(op.weight.shape[0])}
-    d, _, f1, f2 = op.weight.shape
+        return {"type": "dense", "features": int(op.w.shape[0])}
+    d, _, f1, f2 = op.w.shape
     out = {"channels": int(d), "kernel": [int(f1), int(f2)], "stride": int(op.stride)}
     if op.padding:
         out["padding"] = int(op.padding)

@@ -87,7 +87,8 @@ def load_network(path: str | os.PathLike) -> Network:
             except ValueError as exc:
                 if "allow_pickle" in str(exc):  # object arrays refused by allow_pickle=False
                     raise InvalidParameterError(
-                        f"{path}: the entry '{key}' must be a plain (non-object) array. Got a pickled object array instead ({exc}).") from None
+                        f"{path}: the entry '{key}' must be a plain (non-object) array. "
+                        f"Got a pickled object array instead ({exc}).") from None
                 raise InvalidParameterError(f"{path}: the entry '{key}' must be a readable .npy array. Got {exc} instead.") from None
             except (OSError, zipfile.BadZipFile, EOFError) as exc:
                 raise InvalidParameterError(f"{path}: the entry '{key}' must be readable. Got {exc} instead.") from None
@@ -113,7 +114,8 @@ def load_network(path: str | os.PathLike) -> Network:
                            - {f"b{l}" for l in range(1, arch.depth + 1)})
             if extra:
                 raise InvalidParameterError(
-                    f"The entries must be 'architecture', W1..W{arch.depth} and b1..b{arch.depth}. Got an extra entry {extra[0]!r} instead.")
+                    f"The entries must be 'architecture', W1..W{arch.depth} and b1..b{arch.depth}. "
+                    f"Got an extra entry {extra[0]!r} instead.")
             return Network(arch, tuple(weights), tuple(biases))
         except InvalidParameterError as exc:
             message = str(exc)
@@ -127,7 +129,7 @@ def save_network(network: Network, path: str | os.PathLike) -> None:
         arrays[f"W{l}"] = np.asarray(w, dtype=np.float64)
         arrays[f"b{l}"] = np.asarray(b, dtype=np.float64)
     with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
 
 
 def resolve_model(spec: str | os.PathLike, seed: int = 0) -> ImportResult:

@@ -162,9 +162,10 @@ class _Reader:
             raise InvalidParameterError(
                 f"The ONNX input '{value_info.name}' must have shape (batch, channels, height, width) or "
                 f"(batch, features) with known sizes. Got {dims} instead.")
+        sizes = [int(d) for d in dims[1:] if d is not None]
         if len(dims) == 2:
-            return (dims[1], 1, 1), True, dims[0]
-        return (dims[1], dims[2], dims[3]), False, dims[0]
+            return (sizes[0], 1, 1), True, dims[0]
+        return (sizes[0], sizes[1], sizes[2]), False, dims[0]
 
     def constant(self, node, label: str) -> None:
         attrs = {a.name: a for a in node.attribute}
@@ -226,7 +227,7 @@ class _Reader:
                     f"The ONNX {label} must add a bias right after a MatMul or Gemm. Got it after "
                     f"{'the input' if last is None else last.label} instead.")
             other = [n for n in node.input if n in self.consts]
-            ops[-1] = Op("dense", last.label, last.weight, last.bias + self.bias(self.consts[other[0]], last.weight.shape[0], label))
+            ops[-1] = Op("dense", last.label, last.weight, last.bias + self.bias(self.consts[other[0]], last.w.shape[0], label))
         else:
             raise InvalidParameterError(f"The ONNX {label} must be one of {SUPPORTED}. Got the unsupported operator {op} instead.")
 

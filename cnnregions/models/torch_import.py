@@ -6,6 +6,7 @@ PyTorch is imported only when :func:`from_torch` is called (extra ``torch``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def _tensor(t) -> np.ndarray:
     return t.detach().cpu().double().numpy()
 
 
-def _op(name: str, layer: object, nn) -> Op:
+def _op(name: str, layer: Any, nn) -> Op:
     kind = type(layer).__name__
     label = f"layer '{name}' ({kind})"
     # Exact types: a subclass may override forward() and compute something else.

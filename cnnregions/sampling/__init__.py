@@ -34,9 +34,8 @@ bytes per pattern, as any exact count of distinct patterns must.
 """
 
 from .coverage import points_to_coverage
-from .dedup import _Keys
 from .estimate import DEFAULT_STDS, sample_patterns, sample_regions, split_budget
-from .kernel import DEFAULT_MAX_MEMORY, MAX_AUTO_CHUNK, _PatternSampler
+from .kernel import DEFAULT_MAX_MEMORY
 from .results import CoverageResult, SamplingResult, StdCount
 
 __all__ = ["DEFAULT_MAX_MEMORY", "DEFAULT_STDS", "CoverageResult", "SamplingResult", "StdCount",

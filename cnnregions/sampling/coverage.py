@@ -111,7 +111,7 @@ def points_to_coverage(network: Network, regions: int | np.ndarray, *, max_point
                 continue
             new_keys, first = keys.unique(sampler.packed(rng, std, m), first=True)
             seen = first_seen[j]
-            for key, i in zip(new_keys, first.tolist()):
+            for key, i in zip(new_keys, np.asarray(first).tolist()):
                 if key in seen:
                     continue
                 g = (lo + i) * k + j

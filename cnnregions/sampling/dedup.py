@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _FIN1 = np.uint64(0xBF58476D1CE4E5B9)
 _FIN2 = np.uint64(0x94D049BB133111EB)

@@ -77,7 +77,8 @@ def _streams(seed: int | np.random.Generator | None, k: int) -> tuple[list[np.ra
     if isinstance(seed, np.random.Generator):
         return list(seed.spawn(k)), None
     root = np.random.SeedSequence(None if seed is None else int(seed))
-    return [np.random.default_rng(child) for child in root.spawn(k)], int(root.entropy)
+    entropy = root.entropy  # an int for an int or None seed
+    return [np.random.default_rng(child) for child in root.spawn(k)], entropy if isinstance(entropy, int) else None
 
 
 def _sample_keys(network, n_points, stds, seed, chunk_size, max_memory):

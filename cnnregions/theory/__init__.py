@@ -30,17 +30,39 @@ fully-connected layers, the assumption ``d_l >= d0`` of Theorem 5's lower bound)
 
 from .composition import theorem4_architecture, theorem4_kernel, theorem4_network, theorem4_weights
 from .counting import (
-    example1, example2, example3, is_full_size, is_pointwise, lemma2, theorem1, theorem1_bound, theorem3_exponent,
+    example1,
+    example2,
+    example3,
+    is_full_size,
+    is_pointwise,
+    lemma2,
+    theorem1,
+    theorem1_bound,
+    theorem3_exponent,
 )
 from .efficiency import (
-    CnnVsFullyConnected, DeepVsShallow, cnn_vs_fully_connected, deep_vs_shallow, section52_ratio_rate,
-    theorem6_deep_rate, theorem6_shallow_rate,
+    CnnVsFullyConnected,
+    DeepVsShallow,
+    cnn_vs_fully_connected,
+    deep_vs_shallow,
+    section52_ratio_rate,
+    theorem6_deep_rate,
+    theorem6_shallow_rate,
 )
 from .fields import Incidence, incidence, receptive_fields, used_inputs
 from .frontier import ComputationTooLargeError, hall_weighted_count
 from .multilayer import (
-    Example5, Theorem5, example5, fully_connected_architecture, theorem5, theorem5_lower, theorem5_lower_applies,
-    theorem5_n_double_prime, theorem5_n_prime, theorem5_upper, theorem5_upper_table2,
+    Example5,
+    Theorem5,
+    example5,
+    fully_connected_architecture,
+    theorem5,
+    theorem5_lower,
+    theorem5_lower_applies,
+    theorem5_n_double_prime,
+    theorem5_n_prime,
+    theorem5_upper,
+    theorem5_upper_table2,
 )
 from .one_layer import eq4, eq4_bruteforce, eq4_polynomial
 from .path import path_count

@@ -13,7 +13,8 @@ import numbers
 from .._validation import InvalidParameterError, field_error
 from ..models.architecture import Architecture, ConvLayer
 
-__all__ = ["check_architecture", "check_count", "paper_setting_problem", "require_one_layer", "require_paper_setting"]
+__all__ = ["check_architecture", "check_count", "conv_layers", "paper_setting_problem", "require_one_layer",
+           "require_paper_setting"]
 
 
 def check_architecture(arch: object, what: str = "The 'architecture'") -> Architecture:
@@ -57,3 +58,13 @@ def require_one_layer(arch: Architecture, result: str) -> Architecture:
         raise InvalidParameterError(
             f"{result} applies to one-layer networks only. Got {arch.depth} hidden layers instead.")
     return require_paper_setting(arch, result)
+
+
+def conv_layers(arch: Architecture) -> tuple[ConvLayer, ...]:
+    """The layers of ``arch`` as convolutions (raise if one is fully connected)."""
+    layers = check_architecture(arch).layers
+    for layer in layers:
+        if not isinstance(layer, ConvLayer):
+            raise InvalidParameterError(
+                f"The layers must be convolutions here. Got a fully-connected layer {layer.index} instead.")
+    return layers  # type: ignore[return-value]  # every layer was just checked to be a ConvLayer

@@ -20,7 +20,7 @@ import numpy as np
 from .._validation import InvalidParameterError, field_error
 from ..models.architecture import Architecture
 from ..models.network import Network
-from ._checks import check_architecture, check_count, require_paper_setting
+from ._checks import check_architecture, check_count, conv_layers, require_paper_setting
 
 __all__ = ["theorem4_architecture", "theorem4_kernel", "theorem4_network", "theorem4_weights"]
 
@@ -72,7 +72,7 @@ def theorem4_architecture(arch: Architecture, layer: int = 1) -> Architecture:
         1-based index of the first of the two layers (default 1).
     """
     layer = _check_pair(arch, layer)
-    first, second = arch.layers[layer - 1], arch.layers[layer]
+    first, second = conv_layers(arch)[layer - 1], conv_layers(arch)[layer]
     kernel, stride = theorem4_kernel(first.kernel, first.stride, second.kernel, second.stride)
     layers = [lay.to_dict() for lay in arch.layers]
     layers[layer - 1:layer + 1] = [{"channels": second.channels, "kernel": list(kernel), "stride": stride}]
@@ -123,7 +123,7 @@ def theorem4_network(network: Network, layer: int = 1) -> Network:
         raise field_error("The 'network'", "a Network", network)
     arch = theorem4_architecture(network.architecture, layer)
     i = layer - 1
-    w, b = theorem4_weights(network.weights[i], network.biases[i], network.architecture.layers[i].stride,
+    w, b = theorem4_weights(network.weights[i], network.biases[i], conv_layers(network.architecture)[i].stride,
                             network.weights[i + 1], network.biases[i + 1])
     weights = list(network.weights[:i]) + [w] + list(network.weights[i + 2:])
     biases = list(network.biases[:i]) + [b] + list(network.biases[i + 2:])

@@ -9,7 +9,7 @@ import math
 
 from .._validation import InvalidParameterError
 from ..models.architecture import Architecture
-from ._checks import check_architecture, check_count, require_one_layer
+from ._checks import check_architecture, check_count, conv_layers, require_one_layer
 from .fields import used_inputs
 
 __all__ = [
@@ -74,7 +74,7 @@ def example1(d1: int) -> int:
 def is_full_size(arch: Architecture) -> bool:
     """True for a one-layer CNN whose filters cover the whole input (Example 2)."""
     require_one_layer(arch, "Example 2")
-    return tuple(arch.layers[0].kernel) == (arch.input.height, arch.input.width)
+    return tuple(conv_layers(arch)[0].kernel) == (arch.input.height, arch.input.width)
 
 
 def example2(arch: Architecture) -> int:
@@ -92,14 +92,14 @@ def example2(arch: Architecture) -> int:
     if not is_full_size(arch):
         raise InvalidParameterError(
             "Example 2 applies to filters of the input's full size "
-            f"{arch.input.height}x{arch.input.width}. Got {list(arch.layers[0].kernel)} instead.")
+            f"{arch.input.height}x{arch.input.width}. Got {list(conv_layers(arch)[0].kernel)} instead.")
     return theorem1(arch.input_dim, arch.layers[0].channels)
 
 
 def is_pointwise(arch: Architecture) -> bool:
     """True for a one-layer CNN with ``1x1`` filters and stride 1 (Example 3)."""
     require_one_layer(arch, "Example 3")
-    layer = arch.layers[0]
+    layer = conv_layers(arch)[0]
     return tuple(layer.kernel) == (1, 1) and layer.stride == 1
 
 
@@ -115,7 +115,7 @@ def example3(arch: Architecture) -> int:
         If the filters are not ``1x1`` with stride 1.
     """
     if not is_pointwise(arch):
-        layer = arch.layers[0]
+        layer = conv_layers(arch)[0]
         raise InvalidParameterError(
             "Example 3 applies to 1x1 filters with stride 1. "
             f"Got kernel {list(layer.kernel)} and stride {layer.stride} instead.")

@@ -35,7 +35,7 @@ from fractions import Fraction
 
 from .._validation import InvalidParameterError
 from ..models.architecture import Architecture
-from ._checks import check_count, require_paper_setting, require_one_layer
+from ._checks import check_count, require_one_layer, require_paper_setting
 from .multilayer import fully_connected_architecture, theorem5, theorem5_lower
 from .one_layer import eq4
 

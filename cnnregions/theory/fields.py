@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models.architecture import Architecture
-from ._checks import require_one_layer
+from ._checks import conv_layers, require_one_layer
 from .frontier import _frontiers
 
 __all__ = ["Incidence", "axis_classes", "covered_length", "incidence", "receptive_fields", "used_inputs"]
@@ -45,7 +45,7 @@ def receptive_fields(arch: Architecture) -> dict[tuple[int, int], frozenset[tupl
     """
     require_one_layer(arch, "Theorem 2's receptive fields")
     (_, _, d0), (n1, n2, _) = arch.shapes
-    (f1, f2), s = arch.layers[0].kernel, arch.layers[0].stride
+    (f1, f2), s = conv_layers(arch)[0].kernel, conv_layers(arch)[0].stride
     return {(i, j): frozenset((i * s + a, j * s + b, c) for a in range(f1) for b in range(f2) for c in range(d0))
             for i in range(n1) for j in range(n2)}
 
@@ -58,7 +58,7 @@ def used_inputs(arch: Architecture) -> int:
     """
     require_one_layer(arch, "Theorem 3")
     (_, _, d0), (n1, n2, _) = arch.shapes
-    (f1, f2), s = arch.layers[0].kernel, arch.layers[0].stride
+    (f1, f2), s = conv_layers(arch)[0].kernel, conv_layers(arch)[0].stride
     return covered_length(n1, f1, s) * covered_length(n2, f2, s) * d0
 
 
@@ -133,7 +133,7 @@ def incidence(arch: Architecture) -> Incidence:
     """
     require_one_layer(arch, "Theorem 2")
     (_, _, d0), (n1, n2, _) = arch.shapes
-    (f1, f2), s = arch.layers[0].kernel, arch.layers[0].stride
+    (f1, f2), s = conv_layers(arch)[0].kernel, conv_layers(arch)[0].stride
     rows, cols = axis_classes(n1, f1, s), axis_classes(n2, f2, s)
     by_rows = _raster_incidence(rows, cols, n1, n2, d0, False)
     by_cols = _raster_incidence(cols, rows, n2, n1, d0, True)

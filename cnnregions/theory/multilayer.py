@@ -30,12 +30,12 @@ paper's statement, not a certified value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .._validation import InvalidParameterError
 from ..models.architecture import Architecture
-from ._checks import check_count, require_paper_setting
+from ._checks import check_count, conv_layers, require_paper_setting
 from .counting import theorem1
 from .one_layer import eq4
 
@@ -50,7 +50,7 @@ def theorem5_n_prime(arch: Architecture) -> Architecture:
     """Theorem 5's ``N'``: input ``n_{L-1}(1) x n_{L-1}(2) x d0``, the last layer's filters on ``d0`` channels."""
     require_paper_setting(arch, "Theorem 5")
     h, w, _ = arch.shapes[-2]
-    last = arch.layers[-1]
+    last = conv_layers(arch)[-1]
     return Architecture({"height": h, "width": w, "channels": arch.input.channels},
                         [{"channels": last.channels, "kernel": list(last.kernel), "stride": last.stride}])
 
@@ -122,7 +122,7 @@ class Theorem5:
     lower_reason: str | None = None
 
 
-def _product(values: Sequence[int]) -> int:
+def _product(values: Iterable[int]) -> int:
     out = 1
     for v in values:
         out *= v

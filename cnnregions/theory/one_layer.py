@@ -33,7 +33,7 @@ from fractions import Fraction
 
 from .._validation import InvalidParameterError
 from ..models.architecture import Architecture
-from ._checks import require_one_layer
+from ._checks import conv_layers, require_one_layer
 from .fields import incidence, receptive_fields, used_inputs
 from .frontier import hall_weighted_count
 from .path import path_count
@@ -48,7 +48,7 @@ def _binomials(d1: int, top: int) -> list[int]:
 def _independent_count(arch: Architecture) -> int | None:
     """Closed form or path product when filters overlap in at most one direction."""
     (_, _, d0), (n1, n2, d1) = arch.shapes
-    (f1, f2), s = arch.layers[0].kernel, arch.layers[0].stride
+    (f1, f2), s = conv_layers(arch)[0].kernel, conv_layers(arch)[0].stride
     if f1 <= s and f2 <= s:  # every position on its own: Example 3 generalised
         return sum(_binomials(d1, f1 * f2 * d0)) ** (n1 * n2)
     if f1 <= s or n1 == 1:  # output rows see disjoint input rows (or there is one row)
@@ -94,7 +94,7 @@ def eq4(arch: Architecture, *, max_states: int | None = None) -> int:
         return closed
     inc = incidence(arch)
     d0, d1 = arch.input.channels, arch.layers[0].channels
-    f1, f2 = arch.layers[0].kernel
+    f1, f2 = conv_layers(arch)[0].kernel
     weights = _binomials(d1, f1 * f2 * d0)
     return hall_weighted_count(inc.fields, inc.capacities, weights, max_states=max_states)
 
@@ -152,7 +152,7 @@ def eq4_polynomial(arch: Architecture, *, max_states: int | None = None) -> tupl
     """
     require_one_layer(arch, "Eq. (4)")
     degree = used_inputs(arch)
-    layer = arch.layers[0]
+    layer = conv_layers(arch)[0]
     xs = list(range(1, degree + 2))
     ys = []
     for d in xs:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._validation import InvalidParameterError
 from ..models.architecture import Architecture
-from ._checks import check_architecture, paper_setting_problem
+from ._checks import check_architecture, conv_layers, paper_setting_problem
 from .counting import example2, lemma2, theorem1_bound, theorem3_exponent
 from .multilayer import Theorem5, theorem5, theorem5_n_prime
 from .one_layer import eq4
@@ -31,7 +31,7 @@ def overlaps_in_2d(arch: Architecture) -> bool:
     if check_architecture(arch).depth != 1 or paper_setting_problem(arch):
         return False
     (_, _, _), (n1, n2, _) = arch.shapes
-    (f1, f2), s = arch.layers[0].kernel, arch.layers[0].stride
+    (f1, f2), s = conv_layers(arch)[0].kernel, conv_layers(arch)[0].stride
     return n1 > 1 and n2 > 1 and f1 > s and f2 > s
 
 

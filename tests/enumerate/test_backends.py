@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from cnnregions import Architecture, he_network, load_network, paper_architecture
+from cnnregions import Architecture, he_network, paper_architecture
 from cnnregions.cli import main
 from cnnregions.enumerate import count_regions
 

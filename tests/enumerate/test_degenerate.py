@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from region_reference import reference_patterns
 
 from cnnregions import Architecture, Network, he_network, paper_architecture
 from cnnregions.enumerate import count_regions, iter_regions
-from region_reference import reference_patterns
 
 ONE_LAYER = Architecture({"height": 1, "width": 4, "channels": 1}, [{"channels": 3, "kernel": [1, 2], "stride": 1}])
 TWO_LAYER = Architecture({"height": 1, "width": 4, "channels": 1},

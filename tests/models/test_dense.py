@@ -10,7 +10,14 @@ import pytest
 from cnnregions import InvalidParameterError
 from cnnregions.enumerate import count_regions
 from cnnregions.models import (
-    Architecture, ConvLayer, DenseLayer, Network, he_network, load_network, paper_architecture, save_network,
+    Architecture,
+    ConvLayer,
+    DenseLayer,
+    Network,
+    he_network,
+    load_network,
+    paper_architecture,
+    save_network,
 )
 
 INPUT = {"height": 5, "width": 5, "channels": 2}

@@ -8,8 +8,14 @@ import pytest
 
 from cnnregions import InvalidParameterError
 from cnnregions.models import (
-    Architecture, he_network, load_architecture, load_network, paper_architecture, resolve_network,
-    save_architecture, save_network,
+    Architecture,
+    he_network,
+    load_architecture,
+    load_network,
+    paper_architecture,
+    resolve_network,
+    save_architecture,
+    save_network,
 )
 
 A4 = paper_architecture("example4-d3")

@@ -22,7 +22,7 @@ def build(nodes, inits, in_shape, out_name, path, *, inputs=None):
 
 
 def test_gemm_options_matmul_add_and_reshape_against_the_onnx_reference(tmp_path):
-    from onnx.reference import ReferenceEvaluator   # the test runs the model; the importer never does
+    from onnx.reference import ReferenceEvaluator  # the test runs the model; the importer never does
 
     rng = np.random.default_rng(0)
     f32 = lambda *s: rng.normal(size=s).astype(np.float32)  # noqa: E731
@@ -78,7 +78,8 @@ W33 = {"W": np.ones((1, 1, 2, 2), dtype=np.float32)}
     (lambda t: _bad(t, [helper.make_node("Conv", ["x", "W"], ["c"]), helper.make_node("Relu", ["c"], ["y"]),
                         helper.make_node("Custom", ["y"], ["z"], domain="com.example")], W33, out="z"), "com.example::Custom"),
     (lambda t: _bad(t, [helper.make_node("Conv", ["x", "W"], ["c"]), helper.make_node("Relu", ["c"], ["r"]),
-                        helper.make_node("Reshape", ["r", "s"], ["y"])], {**W33, "s": np.array([1, 2, 2])}), "flatten to (batch, features)"),
+                        helper.make_node("Reshape", ["r", "s"], ["y"])], {**W33, "s": np.array([1, 2, 2])}),
+     "flatten to (batch, features)"),
     (lambda t: _bad(t, [helper.make_node("Relu", ["x"], ["y"])], in_shape=("N", 1, 3, 3)), "no layer before it"),
     (lambda t: _bad(t, [helper.make_node("Relu", ["x"], ["y"])], in_shape=(1, "H", 3, 3)), "known sizes"),
     (lambda t: _bad(t, [], out="x"), "empty graph"),

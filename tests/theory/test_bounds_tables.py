@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from cnnregions import Architecture, paper_architecture
 from cnnregions.theory import (
-    bounds_summary, eq4, lemma2, theorem1, theorem1_bound, theorem5, theorem5_lower, theorem5_upper,
+    bounds_summary,
+    eq4,
+    lemma2,
+    theorem1,
+    theorem1_bound,
+    theorem5,
+    theorem5_lower,
+    theorem5_upper,
     theorem5_upper_table2,
 )
 

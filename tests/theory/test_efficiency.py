@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 
 from cnnregions import InvalidParameterError
 from cnnregions.theory import (
-    cnn_vs_fully_connected, deep_vs_shallow, section52_ratio_rate, theorem6_deep_rate, theorem6_shallow_rate,
+    cnn_vs_fully_connected,
+    deep_vs_shallow,
+    section52_ratio_rate,
+    theorem6_deep_rate,
+    theorem6_shallow_rate,
 )
 
 

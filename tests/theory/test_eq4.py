@@ -10,8 +10,17 @@ from hypothesis import strategies as st
 
 from cnnregions import Architecture, InvalidParameterError, he_network, paper_architecture
 from cnnregions.theory import (
-    eq4, eq4_bruteforce, eq4_polynomial, example1, example2, example3,
-    hall_weighted_count, incidence, path_count, theorem1, theorem3_exponent,
+    eq4,
+    eq4_bruteforce,
+    eq4_polynomial,
+    example1,
+    example2,
+    example3,
+    hall_weighted_count,
+    incidence,
+    path_count,
+    theorem1,
+    theorem3_exponent,
 )
 from cnnregions.theory.fields import _raster_incidence, axis_classes
 

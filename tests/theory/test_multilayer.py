@@ -9,9 +9,21 @@ from hypothesis import strategies as st
 
 from cnnregions import Architecture, InvalidParameterError, he_network, paper_architecture
 from cnnregions.theory import (
-    bounds_summary, eq4, example5, fully_connected_architecture, theorem1, theorem4_architecture, theorem4_kernel,
-    theorem4_network, theorem4_weights, theorem5, theorem5_lower, theorem5_n_double_prime, theorem5_n_prime,
-    theorem5_upper, theorem5_upper_table2,
+    bounds_summary,
+    eq4,
+    example5,
+    fully_connected_architecture,
+    theorem1,
+    theorem4_architecture,
+    theorem4_kernel,
+    theorem4_network,
+    theorem4_weights,
+    theorem5,
+    theorem5_lower,
+    theorem5_n_double_prime,
+    theorem5_n_prime,
+    theorem5_upper,
+    theorem5_upper_table2,
 )
 
 
