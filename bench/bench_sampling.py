@@ -7,7 +7,7 @@ measured, to back the choices made in ``cnnregions/sampling/``:
 
 - the chunk size: points/s for chunk sizes from 256 to 65536 (the default is
   ``MAX_AUTO_CHUNK`` = 8192; skip with ``--no-chunks``);
-- the deduplication of one chunk (skip with ``--no-keys``): ``_Keys.unique`` (sorting
+- the deduplication of one chunk (skip with ``--no-keys``): ``PatternKeys.unique`` (sorting
   packed integer codes up to 64 neurons, verified 64-bit hashes above) against
   ``np.unique`` on the codes, ``np.unique`` on a void view of the packed bytes, and
   a Python set of bytes.
@@ -33,8 +33,8 @@ import numpy as np
 from cnnregions import he_network, paper_architecture
 from cnnregions.models.architecture import Architecture
 from cnnregions.sampling import sample_regions
-from cnnregions.sampling.dedup import _Keys
-from cnnregions.sampling.kernel import _PatternSampler
+from cnnregions.sampling.dedup import PatternKeys
+from cnnregions.sampling.kernel import PatternSampler
 
 PAPER_BUDGET = 2 * 10**9
 
@@ -94,16 +94,16 @@ def bench_chunks(points, repeat):
 def bench_keys(points):
     rows = []
     for name, net, _ in list(networks()):
-        sampler = _PatternSampler(net, points)
+        sampler = PatternSampler(net, points)
         packed = sampler.packed(np.random.default_rng(0), 7.0, points)
-        keys = _Keys(net.architecture.n_neurons)
+        keys = PatternKeys(net.architecture.n_neurons)
         nb = packed.shape[1]
         void = np.ascontiguousarray(packed).view(np.dtype((np.void, nb))).ravel()
-        methods = {"used (_Keys.unique)": lambda keys=keys, packed=packed: keys.unique(packed),
+        methods = {"used (PatternKeys.unique)": lambda keys=keys, packed=packed: keys.unique(packed),
                    "np.unique on void view": lambda void=void: np.unique(void),
                    "Python set of bytes": lambda packed=packed: {packed[i].tobytes() for i in range(points)}}
         if keys.small:
-            codes = keys._words(packed, 1)[:, 0]
+            codes = keys.words(packed, 1)[:, 0]
             methods["np.unique on uint64 codes"] = lambda codes=codes: np.unique(codes)
         row = {"network": name, "bytes": nb}
         for method, function in methods.items():

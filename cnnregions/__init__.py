@@ -4,12 +4,21 @@ Counts the linear regions ``R_{N,theta}`` (Definition 1 of Xiong et al., "On the
 Number of Linear Regions of Convolutional Neural Networks", ICML 2020) of a ReLU
 CNN with specific weights, exactly, by a depth-first search over activation
 patterns with HiGHS linear programs, and sets them beside the paper's formulas.
+
+>>> import cnnregions as cr
+>>> net = cr.he_network(cr.paper_architecture("example1-d2"), seed=0)
+>>> cr.count_regions(net).regions  # d^3 + d^2 + d + 1 (Example 1, Table 1)
+15
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._validation import InvalidParameterError
-from .models import Architecture, Network, he_network, load_network, paper_architecture, save_network
+from .enumerate import Box, Domain, Plane, Region, RegionCount, Space, count_regions, iter_regions
+from .errors import CnnRegionsError, ComputationTooLargeError, InvalidParameterError, SolverError
+from .models import (
+    Architecture, Network, ResolvedNetwork, he_network, load_network, paper_architecture, resolve, resolve_network,
+    save_network,
+)
 
 try:  # one place for the version: pyproject.toml, read from the installed metadata
     __version__ = version("cnnregions")
@@ -17,6 +26,8 @@ except PackageNotFoundError:  # a source tree run without installing
     __version__ = "0+unknown"
 
 __all__ = [
-    "Architecture", "InvalidParameterError", "Network", "__version__", "he_network", "load_network",
-    "paper_architecture", "save_network",
+    "Architecture", "Box", "CnnRegionsError", "ComputationTooLargeError", "Domain", "InvalidParameterError",
+    "Network", "Plane", "Region", "RegionCount", "ResolvedNetwork", "SolverError", "Space", "__version__",
+    "count_regions", "he_network", "iter_regions", "load_network", "paper_architecture", "resolve", "resolve_network",
+    "save_network",
 ]

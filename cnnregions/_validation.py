@@ -14,23 +14,18 @@ import numbers
 
 import numpy as np
 
-__all__ = ["InvalidParameterError", "check_int", "describe", "field_error"]
+from .errors import InvalidParameterError
 
-
-class InvalidParameterError(ValueError, TypeError):
-    """Raised for any invalid parameter, file field or weight array.
-
-    It derives from both ``ValueError`` and ``TypeError`` (as scikit-learn's does),
-    so callers may catch either.
-    """
+__all__ = ["check_int", "describe", "field_error"]
 
 
 def describe(value: object) -> str:
     """Short, readable rendering of an offending value for an error message."""
-    if isinstance(value, str):
-        text = repr(value)
-    elif isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray):
         text = f"an array of shape {value.shape} and dtype {value.dtype}"
+    elif isinstance(value, numbers.Integral) and int(value).bit_length() > 256:
+        # str() of a huge int is slow, and refused past 4300 digits: say how large it is instead
+        text = f"an integer of about {int(int(value).bit_length() * 0.30103) + 1} digits"
     else:
         text = repr(value)
     if len(text) > 80:
@@ -43,8 +38,8 @@ def field_error(field: str, expected: str, got: object) -> InvalidParameterError
     return InvalidParameterError(f"{field} must be {expected}. Got {describe(got)} instead.")
 
 
-def check_int(value: object, field: str, *, minimum: int = 0) -> int:
-    """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.
+def check_int(value: object, field: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ``>= minimum`` (and ``<= maximum``).
 
     Booleans and floats (even ``2.0``) are refused: a size given as a float is
     almost always a mistake in a hand-written file.
@@ -54,4 +49,6 @@ def check_int(value: object, field: str, *, minimum: int = 0) -> int:
         raise field_error(field, kind, value)
     if value < minimum:
         raise field_error(field, kind, value)
+    if maximum is not None and value > maximum:
+        raise field_error(field, f"at most {maximum:,}", value)
     return int(value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._validation import InvalidParameterError
+from .errors import ComputationTooLargeError, InvalidParameterError
 from .enumerate import RegionCount, count_regions
 from .models.network import Network
 
@@ -116,7 +116,7 @@ def compare_network(network: Network, *, sample_points: int = 1_000_000, seed: i
     if bounds is None:
         try:
             bounds = bounds_summary(network.architecture)
-        except InvalidParameterError as exc:  # e.g. layers the paper does not cover
+        except (InvalidParameterError, ComputationTooLargeError) as exc:  # e.g. layers the paper does not cover
             bounds = {"not_applicable": {key: str(exc) for key, _, _ in BOUNDS}}
     reasons = bounds.get("not_applicable", {})
     checks = tuple(_check(key, label, kind, bounds.get(key), exact.regions, reasons.get(key))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import InvalidParameterError
+from .errors import InvalidParameterError
 from .slices import SlicePolygon
 
 __all__ = ["pattern_color", "plot_slice", "save_slice_plot"]

@@ -10,7 +10,7 @@ import pytest
 
 from cnnregions._validation import InvalidParameterError
 from cnnregions.models.architecture import Architecture
-from cnnregions.models.io import resolve_network
+from cnnregions.models import resolve_network
 from cnnregions.models.network import he_network
 from cnnregions.sampling import (
     DEFAULT_STDS,
@@ -21,7 +21,7 @@ from cnnregions.sampling import (
     sample_regions,
     split_budget,
 )
-from cnnregions.sampling.dedup import _Keys
+from cnnregions.sampling.dedup import PatternKeys
 
 
 def table1(d: int) -> int:
@@ -165,20 +165,20 @@ def test_hash_collisions_fall_back_to_exact_comparison():
     rows = rng.integers(0, 2, size=(400, 100)).astype(bool)
     rows = np.concatenate([rows, rows[:50]])  # 50 duplicates
     packed = np.packbits(rows, axis=1, bitorder="little")
-    good, first_good = _Keys(100).unique(packed, first=True)
-    colliding = _Keys(100, hash_words=lambda words: np.zeros(len(words), dtype=np.uint64))
+    good, first_good = PatternKeys(100).unique(packed, first=True)
+    colliding = PatternKeys(100, hash_words=lambda words: np.zeros(len(words), dtype=np.uint64))
     bad, first_bad = colliding.unique(packed, first=True)
     assert len(good) == len(bad) == len(as_set(rows)) == 400
     assert set(good) == set(bad)
     assert sorted(first_good.tolist()) == sorted(first_bad.tolist()) == list(range(400))
-    assert as_set(_Keys(100).decode(good)) == as_set(rows)
+    assert as_set(PatternKeys(100).decode(good)) == as_set(rows)
 
 
 def test_keys_round_trip_for_every_width():
     rng = np.random.default_rng(1)
     for n in (1, 7, 8, 9, 63, 64, 65, 130):
         rows = np.unique(rng.integers(0, 2, size=(200, n)).astype(bool), axis=0)
-        keys = _Keys(n)
+        keys = PatternKeys(n)
         found, _ = keys.unique(np.packbits(rows, axis=1, bitorder="little"))
         assert len(found) == len(rows)
         assert as_set(keys.decode(found)) == as_set(rows)

@@ -8,9 +8,10 @@ import math
 import sys
 from typing import Any
 
-from .._validation import InvalidParameterError
+from ..models.resolve import ResolvedNetwork
 
-__all__ = ["add_net_argument", "emit_json", "nonnegative_int", "positive_int"]
+__all__ = ["add_net_argument", "emit_json", "float_type", "jobs_count", "nonnegative_int", "positive_finite",
+           "positive_int", "print_network"]
 
 
 def _int_type(minimum: int, what: str):
@@ -56,24 +57,31 @@ positive_finite = float_type("a positive finite number", lambda v: math.isfinite
 
 
 def add_net_argument(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:
+    """The NET argument (resolved by :func:`cnnregions.models.resolve`) and, with ``weights``, ``--seed``."""
     parser.add_argument(
         "net", metavar="NET",
-        help="a network .npz file, an architecture .json file, or a paper network name "
-             "(example1-dK, example4-dK, pitfall2d-dK)")
+        help="a network .npz file, an ONNX model .onnx (its output layer is dropped), an architecture .json file, "
+             "or a paper network name (example1-dK, example4-dK, pitfall2d-dK)")
     if weights:
         parser.add_argument("--seed", type=nonnegative_int, default=0,
                             help="seed of the He initialisation for .json architectures and paper names (default 0)")
 
 
-def emit_json(command: str, payload: dict[str, Any]) -> None:
-    """Print one JSON object on stdout with the schema version and the command."""
+def emit_json(command: str, payload: dict[str, Any], model: ResolvedNetwork | None = None) -> None:
+    """Print one JSON object on stdout with the schema version, the command and
+    (with ``model``) the network's entries (:meth:`~cnnregions.models.ResolvedNetwork.to_dict`)."""
     from . import JSON_SCHEMA_VERSION
 
     out = {"schema_version": JSON_SCHEMA_VERSION, "command": command}
     out.update(payload)
+    if model is not None:
+        out.update(model.to_dict())
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 
-def fail(message: str) -> InvalidParameterError:
-    return InvalidParameterError(message)
+def print_network(model: ResolvedNetwork, label: str = "network", width: int = 15) -> None:
+    """The text lines about the network: what it is, where its weights came from, a dropped output layer."""
+    print(f"{label:<{width}}{model.describe()}")
+    if model.output_layer:
+        print(f"{'output layer':<{width}}{model.output_layer}: no ReLU, not counted")

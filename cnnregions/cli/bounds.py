@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..models.architecture import Architecture
-from ..models.io import architecture_of
+from ..models.resolve import resolve_architecture
 from ..theory.summary import DEFAULT_MAX_STATES, bounds_summary
 from ._common import emit_json, nonnegative_int
+
+__all__ = ["add_parser", "run"]
 
 #: Values with more digits than this are shown rounded in the table (``--json`` is always exact).
 _TABLE_DIGITS = 40
@@ -91,7 +93,7 @@ def _table(summary: dict) -> list[tuple[str, str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    arch = architecture_of(args.net)
+    arch = resolve_architecture(args.net)
     summary = bounds_summary(arch, max_states=args.max_states or None)
     if args.json:
         with _unlimited_int_digits():

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ..compare import compare_network
-from ..models.io import resolve_network
-from ._common import add_net_argument, emit_json, jobs_count, nonnegative_int
-from .count import network_description
+from ..models.resolve import resolve
+from ._common import add_net_argument, emit_json, jobs_count, nonnegative_int, print_network
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,17 +26,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    network = resolve_network(args.net, seed=args.seed)
+    model = resolve(args.net, seed=args.seed)
+    network = model.network
     seed = args.seed if args.sample_seed is None else args.sample_seed
     result = compare_network(network, sample_points=args.points, seed=seed, n_jobs=args.jobs)
     exact = result.exact.regions
     if args.json:
         payload = result.to_dict()
         payload["regions"] = exact
-        payload.update(network_description(args, network))
-        emit_json("compare", payload)
+        emit_json("compare", payload, model)
         return 0
-    print(f"network   {args.net} ({network.architecture.describe()})")
+    print_network(model)
     print(f"{'exact count R_(N,theta)':58s} {exact:>14}   ({result.exact.seconds:.2f} s)")
     if result.sampling is not None:
         s = result.sampling

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .._validation import InvalidParameterError
-from ..models.io import WEIGHT_FILE_SUFFIXES, resolve_model, save_network
+from ..errors import InvalidParameterError
+from ..models.io import save_network
+from ..models.resolve import resolve
 from ._common import emit_json, nonnegative_int
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,20 +30,20 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() != ".npz":
         raise InvalidParameterError(f"The output '{out}' must end in .npz. Got suffix {out.suffix!r} instead.")
-    model = resolve_model(args.model, seed=args.seed)
+    model = resolve(args.model, seed=args.seed)
     network = model.network
     try:
         save_network(network, out)
     except OSError as exc:
         raise InvalidParameterError(f"The output '{out}' must be writable. Got {exc.strerror or exc} instead.") from None
-    drawn = Path(args.model).suffix.lower() not in WEIGHT_FILE_SUFFIXES
     if args.json:
-        emit_json("convert", {"model": str(args.model), "output": str(out), "seed": args.seed if drawn else None,
-                              "fingerprint": network.fingerprint, "architecture": network.architecture.to_dict(),
-                              "neurons": network.architecture.n_neurons, "output_layer": model.output_layer})
+        payload = model.to_dict()
+        payload.update({"model": payload.pop("network"), "output": str(out),
+                        "neurons": network.architecture.n_neurons})
+        emit_json("convert", payload)
         return 0
     arch = network.architecture
-    print(f"model          {args.model}" + (f" (He initialisation, seed {args.seed})" if drawn else ""))
+    print(f"model          {args.model} ({model.provenance})")
     print(f"network        {arch.describe()} ({arch.n_neurons} hidden neurons, {arch.n_parameters} parameters)")
     if model.output_layer:
         print(f"output layer   {model.output_layer}: no ReLU, not counted, left out of the file")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, count_regions
-from ..models.io import WEIGHT_FILE_SUFFIXES, resolve_model
-from ._common import add_net_argument, emit_json, float_type, jobs_count, positive_finite, positive_int
-from ._domain import add_domain_arguments, describe_domain, domain_from_args, domain_summary
+from ..models.resolve import resolve
+from ._common import (
+    add_net_argument, emit_json, float_type, jobs_count, positive_finite, positive_int, print_network,
+)
+from ._domain import add_domain_arguments, domain_from_args
+
+__all__ = ["add_parser", "run"]
 
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
@@ -38,15 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def network_description(args: argparse.Namespace, network) -> dict:
-    """What was counted: the NET argument, the seed if weights were drawn, the architecture."""
-    drawn = Path(args.net).suffix.lower() not in WEIGHT_FILE_SUFFIXES
-    return {"network": str(args.net), "seed": args.seed if drawn else None,
-            "fingerprint": network.fingerprint, "architecture": network.architecture.to_dict()}
-
-
 def run(args: argparse.Namespace) -> int:
-    model = resolve_model(args.net, seed=args.seed)
+    model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
@@ -54,18 +50,10 @@ def run(args: argparse.Namespace) -> int:
                            domain=domain, scheduler=args.scheduler, checkpoint=args.checkpoint,
                            connect_timeout=args.connect_timeout)
     if args.json:
-        payload = result.to_dict()
-        payload.update(network_description(args, network))
-        payload["domain"] = describe_domain(args, domain)
-        payload["output_layer"] = model.output_layer
-        emit_json("count", payload)
+        emit_json("count", {**result.to_dict(), "domain": domain.to_dict()}, model)
         return 0
-    arch = network.architecture
-    seed = f", He initialisation, seed {args.seed}" if Path(args.net).suffix.lower() not in WEIGHT_FILE_SUFFIXES else ""
-    print(f"network        {args.net} ({arch.describe()}{seed})")
-    if model.output_layer:
-        print(f"output layer   {model.output_layer}: no ReLU, not counted")
-    print(f"domain         {domain_summary(args, domain)}")
+    print_network(model)
+    print(f"domain         {domain.summary()}")
     print(f"neurons        {result.neurons}")
     print(f"regions        {result.regions}")
     print(f"LPs            {result.lps} ({result.lps_per_region:.2f} per region)")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from .._validation import InvalidParameterError
 from ..enumerate import DEFAULT_TOLERANCE, Plane
-from ..models.io import WEIGHT_FILE_SUFFIXES, resolve_model
+from ..errors import InvalidParameterError
+from ..models.resolve import resolve
 from ..plots import save_slice_plot
 from ..slices import DEFAULT_WINDOW, slice_polygons
-from ._common import add_net_argument, emit_json
+from ._common import add_net_argument, emit_json, print_network
 from ._domain import add_domain_arguments, domain_from_args
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = resolve_model(args.net, seed=args.seed)
+    model = resolve(args.net, seed=args.seed)
     network = model.network
     plane = domain_from_args(args, network.architecture)
     if not isinstance(plane, Plane):
@@ -41,18 +42,13 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     area = sum(p.area for p in polygons)
     save_slice_plot(polygons, window, args.output, title=args.title)
-    drawn = Path(args.net).suffix.lower() not in WEIGHT_FILE_SUFFIXES
     if args.json:
         emit_json("plot-slice", {
-            "network": str(args.net), "seed": args.seed if drawn else None, "fingerprint": network.fingerprint,
-            "architecture": network.architecture.to_dict(), "output_layer": model.output_layer,
             "points": [str(p) for p in args.plane], "window": list(window), "regions": len(polygons),
             "area": area, "window_area": (window[1] - window[0]) * (window[3] - window[2]),
-            "seconds": seconds, "output": str(args.output)})
+            "seconds": seconds, "output": str(args.output)}, model)
         return 0
-    print(f"network        {args.net} ({network.architecture.describe()})")
-    if model.output_layer:
-        print(f"output layer   {model.output_layer}: no ReLU, not counted")
+    print_network(model)
     print("window         a in ({:g}, {:g}), b in ({:g}, {:g})".format(*window))
     print(f"regions        {len(polygons)} (polygon areas add up to {area:.6g} of "
           f"{(window[1] - window[0]) * (window[3] - window[2]):.6g})")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ..models.io import resolve_network
+from ..models.resolve import resolve
 from ..sampling import DEFAULT_STDS, sample_regions
-from ._common import add_net_argument, emit_json, nonnegative_int, positive_finite, positive_int
-from .count import network_description
+from ._common import add_net_argument, emit_json, nonnegative_int, positive_finite, positive_int, print_network
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,18 +31,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    network = resolve_network(args.net, seed=args.seed)
+    model = resolve(args.net, seed=args.seed)
+    network = model.network
     stds = tuple(args.stds) if args.stds else DEFAULT_STDS
     sample_seed = args.seed if args.sample_seed is None else args.sample_seed
     result = sample_regions(network, args.points, stds=stds, seed=sample_seed)
     if args.json:
         payload = result.to_dict()
-        payload.update(network_description(args, network))
-        emit_json("sample", payload)
+        emit_json("sample", payload, model)
         return 0
-    arch = network.architecture
-    drawn = f", He initialisation, seed {args.seed}" if Path(args.net).suffix.lower() != ".npz" else ""
-    print(f"network        {args.net} ({arch.describe()}{drawn})")
+    print_network(model)
     print(f"neurons        {result.neurons}")
     print(f"points         {result.points} (split evenly over {len(stds)} std{'s' if len(stds) > 1 else ''}, "
           f"sample seed {sample_seed})")

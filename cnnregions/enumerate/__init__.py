@@ -2,11 +2,10 @@
 problem compilation (:mod:`.problem`), domains (:mod:`.domain`) and the parallel
 driver (:mod:`.driver`)."""
 
-from .domain import Box, Plane
+from .domain import Box, Domain, Plane, Space
 from .driver import DEFAULT_SPLIT, count_regions, iter_regions
-from .lp import LPStatus, SolverError
 from .problem import DEFAULT_TOLERANCE
 from .results import Region, RegionCount
 
-__all__ = ["DEFAULT_SPLIT", "DEFAULT_TOLERANCE", "Box", "LPStatus", "Plane", "Region", "RegionCount",
-           "SolverError", "count_regions", "iter_regions"]
+__all__ = ["DEFAULT_SPLIT", "DEFAULT_TOLERANCE", "Box", "Domain", "Plane", "Region", "RegionCount", "Space",
+           "count_regions", "iter_regions"]

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from .problem import SearchProblem
 from .results import SubtreeResult
 from .search import Node
 from .tasks import search_subtree
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "connect", "run_tasks"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "connect", "cpu_count", "run_tasks", "workers_of"]
 
 #: Seconds allowed to reach a dask scheduler before giving up.
 DEFAULT_CONNECT_TIMEOUT = 10.0

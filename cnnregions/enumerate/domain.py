@@ -1,23 +1,100 @@
 """Where regions are counted: the whole input space (default), a box, or a plane.
 
-A domain contributes two things to the search, which is otherwise the same:
+Every domain is a :class:`Domain` and does its own work; the search and the
+command line only call these methods, so a new domain is one new class here:
 
-- an affine input map ``x = origin + basis @ v`` from the searched coordinates ``v``
-  to the network's flattened input (identity for the whole space and for a box;
-  the plane's two coordinates for a :class:`Plane`);
-- constraint rows ``a . v + b > 0`` present at the root of the search (the faces
-  of a :class:`Box`, or of a :class:`Plane`'s optional window).
+- :meth:`~Domain.input_map`: the affine map ``x = origin + basis @ v`` from the
+  domain's own coordinates ``v`` to the network's flattened input (identity for
+  the whole space and for a box; the plane's two coordinates for a :class:`Plane`);
+- :meth:`~Domain.rows`: the constraint rows ``a . v + b > 0`` present at the root
+  of the search (the faces of a :class:`Box`, or of a :class:`Plane`'s window);
+- :meth:`~Domain.bounding_box` and :meth:`~Domain.root_ball`: the box the domain
+  spans (None if unbounded) and a ball inside it, in its own coordinates;
+- :meth:`~Domain.digest`: what identifies it in a checkpoint;
+- :meth:`~Domain.to_dict` and :meth:`~Domain.summary`: its description in the
+  JSON output and in one line of text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import abc
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 
-__all__ = ["Box", "Plane"]
+__all__ = ["Box", "Domain", "Plane", "Space"]
+
+
+class Domain(abc.ABC):
+    """A part of the input space to count regions in (see the module docstring)."""
+
+    @abc.abstractmethod
+    def input_map(self, dim: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(origin, basis)`` with ``x = origin + basis @ v``; ``basis`` None for the identity."""
+
+    @abc.abstractmethod
+    def rows(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """The root constraints ``A v + b > 0`` as ``(A, b)``, rows of ``A`` unit vectors."""
+
+    @abc.abstractmethod
+    def bounding_box(self, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(lo, hi)`` of the domain's coordinates ``v``, or None if it is unbounded."""
+
+    @abc.abstractmethod
+    def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
+        """A ball ``(center, radius)`` inside the domain (radius ``inf`` if it holds any ball)."""
+
+    @abc.abstractmethod
+    def digest(self) -> str | None:
+        """A hex digest identifying the domain (checkpoints refuse another domain's work)."""
+
+    @abc.abstractmethod
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description, with a ``"type"`` entry."""
+
+    @abc.abstractmethod
+    def summary(self) -> str:
+        """One line of text, e.g. ``open box -1 < x_i < 1``."""
+
+    def _hash(self, *parts: object) -> str:
+        digest = hashlib.sha256(type(self).__name__.encode())
+        for part in parts:
+            if isinstance(part, np.ndarray):
+                digest.update(np.ascontiguousarray(part, dtype="<f8").tobytes())
+            else:
+                digest.update(repr(part).encode())
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Space(Domain):
+    """All of the input space (the default domain: Definition 1 counts over all of it)."""
+
+    def input_map(self, dim: int) -> tuple[np.ndarray, None]:
+        return np.zeros(dim), None
+
+    def rows(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros((0, dim)), np.zeros(0)
+
+    def bounding_box(self, dim: int) -> None:
+        return None
+
+    def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
+        return np.zeros(dim), math.inf
+
+    def digest(self) -> None:
+        return None  # what checkpoints of the whole space have always recorded
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "space"}
+
+    def summary(self) -> str:
+        return "all of the input space"
 
 
 def _vector(value: object, name: str) -> np.ndarray:
@@ -32,7 +109,7 @@ def _vector(value: object, name: str) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Box:
+class Box(Domain):
     """The open axis-aligned box ``lo < x < hi`` of the (flattened) input space.
 
     ``lo`` and ``hi`` are scalars (the same bound on every coordinate) or arrays
@@ -64,7 +141,7 @@ class Box:
                 f"The box must have lo < hi in every coordinate. Got lo={lo[i]} >= hi={hi[i]} at coordinate {i} instead.")
         return lo, hi
 
-    def input_map(self, dim: int) -> tuple[np.ndarray, np.ndarray | None]:
+    def input_map(self, dim: int) -> tuple[np.ndarray, None]:
         return np.zeros(dim), None
 
     def rows(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -73,21 +150,44 @@ class Box:
         eye = np.eye(dim)
         return np.vstack([eye, -eye]), np.concatenate([-lo, hi])
 
+    def bounding_box(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.bounds(dim)
+
+    def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
+        lo, hi = self.bounds(dim)
+        return (lo + hi) / 2, float(np.min(hi - lo)) / 2
+
+    def digest(self) -> str:
+        return self._hash(self.lo, self.hi)
+
+    def to_dict(self) -> dict[str, Any]:
+        def value(arr: np.ndarray) -> float | list[float]:
+            return float(arr[0]) if arr.size == 1 else arr.tolist()
+        return {"type": "box", "lo": value(self.lo), "hi": value(self.hi)}
+
+    def summary(self) -> str:
+        if self.lo.size == 1 and self.hi.size == 1:
+            return f"open box {self.lo[0]:g} < x_i < {self.hi[0]:g}"
+        return (f"open box lo < x < hi (lo from {self.lo.min():g} to {self.lo.max():g}, "
+                f"hi from {self.hi.min():g} to {self.hi.max():g})")
+
 
 @dataclass(frozen=True, eq=False)
-class Plane:
+class Plane(Domain):
     """The 2-D plane through three inputs ``x0, x1, x2``.
 
     Points of the plane are ``x0 + a (x1 - x0) + b (x2 - x0)``; the search runs on
     the coordinates ``(a, b)``, so the three inputs sit at ``(0, 0)``, ``(1, 0)``
     and ``(0, 1)``.  ``window = (a_lo, a_hi, b_lo, b_hi)`` optionally restricts the
-    count to a rectangle of the plane (the whole plane by default).
+    count to a rectangle of the plane (the whole plane by default).  ``labels``
+    (e.g. the files the points came from) only name the points in descriptions.
     """
 
     x0: np.ndarray
     x1: np.ndarray
     x2: np.ndarray
     window: tuple[float, float, float, float] | None = None
+    labels: tuple[str, str, str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         pts = [_vector(p, name) for p, name in ((self.x0, "x0"), (self.x1, "x1"), (self.x2, "x2"))]
@@ -106,6 +206,11 @@ class Plane:
                 raise InvalidParameterError(
                     f"The plane 'window' must be (a_lo, a_hi, b_lo, b_hi) with a_lo < a_hi and b_lo < b_hi. Got {list(w)} instead.")
             object.__setattr__(self, "window", tuple(float(v) for v in w))
+        if self.labels is not None:
+            if isinstance(self.labels, str) or len(self.labels) != 3:
+                raise InvalidParameterError(
+                    f"The plane 'labels' must be three strings. Got {self.labels!r} instead.")
+            object.__setattr__(self, "labels", tuple(str(label) for label in self.labels))
 
     def _check(self, dim: int) -> None:
         if self.x0.size != dim:
@@ -123,3 +228,30 @@ class Plane:
         a_lo, a_hi, b_lo, b_hi = self.window
         return (np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]),
                 np.array([-a_lo, a_hi, -b_lo, b_hi]))
+
+    def bounding_box(self, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+        self._check(dim)
+        if self.window is None:
+            return None
+        a_lo, a_hi, b_lo, b_hi = self.window
+        return np.array([a_lo, b_lo]), np.array([a_hi, b_hi])
+
+    def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
+        self._check(dim)
+        if self.window is None:
+            return np.zeros(2), math.inf
+        a_lo, a_hi, b_lo, b_hi = self.window
+        return np.array([(a_lo + a_hi) / 2, (b_lo + b_hi) / 2]), min(a_hi - a_lo, b_hi - b_lo) / 2
+
+    def digest(self) -> str:
+        return self._hash(self.x0, self.x1, self.x2, self.window)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "plane", "points": list(self.labels) if self.labels is not None else None,
+                "window": list(self.window) if self.window is not None else None}
+
+    def summary(self) -> str:
+        window = ("whole plane" if self.window is None
+                  else "window a in ({:g}, {:g}), b in ({:g}, {:g})".format(*self.window))
+        through = "three points" if self.labels is None else ", ".join(self.labels)
+        return f"plane through {through} ({window})"

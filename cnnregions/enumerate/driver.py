@@ -10,7 +10,6 @@ for every ``n_jobs`` and backend.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +20,7 @@ from .._validation import field_error
 from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count, run_tasks, workers_of
 from .checkpoint import Checkpoint
-from .domain import Box, Plane
+from .domain import Domain
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .results import Region, RegionCount, SubtreeResult
 from .search import Search
@@ -35,7 +34,7 @@ __all__ = ["DEFAULT_SPLIT", "count_regions", "iter_regions"]
 DEFAULT_SPLIT = 64
 
 
-def iter_regions(network: Network, *, domain: Box | Plane | None = None,
+def iter_regions(network: Network, *, domain: Domain | None = None,
                  tol: float = DEFAULT_TOLERANCE) -> Iterator[Region]:
     """Generate every linear region of ``network``, one at a time.
 
@@ -77,19 +76,7 @@ def _check_jobs(n_jobs: object) -> int:
     return cpu_count() if n_jobs == -1 else int(n_jobs)
 
 
-def _domain_digest(domain: Box | Plane | None) -> str | None:
-    if domain is None:
-        return None
-    digest = hashlib.sha256(type(domain).__name__.encode())
-    arrays = (domain.lo, domain.hi) if isinstance(domain, Box) else (domain.x0, domain.x1, domain.x2)
-    for arr in arrays:
-        digest.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
-    if isinstance(domain, Plane):
-        digest.update(repr(domain.window).encode())
-    return digest.hexdigest()
-
-
-def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | None = None,
+def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = None,
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
                   progress: bool | Callable[[int, int, int], None] = False,
                   scheduler=None, checkpoint: str | os.PathLike | None = None,
@@ -154,8 +141,8 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Box | Plane | No
     tasks = make_tasks(frontier, int(split))
     store = None
     if checkpoint is not None:
-        identity = {"network": network.fingerprint, "domain": _domain_digest(domain), "tol": float(tol),
-                    "split": int(split), "subtrees": len(tasks), "frontier": frontier_digest(tasks)}
+        identity = {"network": network.fingerprint, "domain": None if domain is None else domain.digest(),
+                    "tol": float(tol), "split": int(split), "subtrees": len(tasks), "frontier": frontier_digest(tasks)}
         store = Checkpoint.open(checkpoint, identity)
     total = _Totals(top)
     reused = dict(store.done) if store is not None else {}

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-__all__ = ["ChebyshevLP", "LPStatus", "SolverError"]
+__all__ = ["ChebyshevLP", "LPResult", "LPStatus"]
 
 #: HiGHS primal and dual feasibility tolerances.  The default 1e-7 accepted
 #: "regions" thinner than ~1e-8; 1e-9 with a numpy re-check of the witness did not.
@@ -44,10 +44,6 @@ class LPStatus(enum.Enum):
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
     FAILED = "failed"
-
-
-class SolverError(RuntimeError):
-    """HiGHS did not reach a definite answer even after a cold re-solve."""
 
 
 _STATUS = {
@@ -108,8 +104,6 @@ class ChebyshevLP:
     def __init__(self, dim: int, cap: float) -> None:
         self.dim = int(dim)
         self.cap = float(cap)
-        self.solves = 0
-        self.cold_resolves = 0
         self._h = _new_highs()
         inf = highspy.kHighsInf
         n = self.dim
@@ -186,7 +180,6 @@ class ChebyshevLP:
                 for sense, out in ((highspy.ObjSense.kMinimize, lo), (highspy.ObjSense.kMaximize, hi)):
                     h.changeObjectiveSense(sense)
                     h.run()
-                    self.solves += 1
                     if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                         out[i] = float(h.getSolution().col_value[i])
                 h.changeColCost(i, 0.0)
@@ -206,10 +199,8 @@ class ChebyshevLP:
         self._sync(rows)
         h = self._h
         h.run()
-        self.solves += 1
         status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
         if status is not LPStatus.OPTIMAL:
-            self.cold_resolves += 1
             h.clearSolver()
             h.run()
             status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import InvalidParameterError, field_error
+from .._validation import field_error
+from ..errors import InvalidParameterError
 from ..models.network import Network
-from .domain import Box, Plane
+from .domain import Domain, Space
 
-__all__ = ["DEFAULT_TOLERANCE", "SearchProblem", "build_problem"]
+__all__ = ["CANCELLATION", "DEFAULT_TOLERANCE", "RADIUS_CAP", "SearchProblem", "build_problem", "length_scale"]
 
 #: Default radius threshold, relative to the network's length scale.
 DEFAULT_TOLERANCE = 1e-7
@@ -102,23 +103,21 @@ class SearchProblem:
         return np.asarray(u) * self.scale
 
 
-def build_problem(network: Network, domain: Box | Plane | None = None, *,
+def build_problem(network: Network, domain: Domain | None = None, *,
                   tol: float = DEFAULT_TOLERANCE) -> SearchProblem:
     """Compile ``network`` (restricted to ``domain``) for the search."""
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
     if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) or not (0 < tol < RADIUS_CAP):
         raise field_error("The 'tol'", f"a number in (0, {RADIUS_CAP})", tol)
-    if domain is not None and not isinstance(domain, (Box, Plane)):
+    if domain is None:
+        domain = Space()
+    elif not isinstance(domain, Domain):
         raise field_error("The 'domain'", "None, a Box or a Plane", domain)
     dim_x = network.architecture.input_dim
     maps = [(np.asarray(M), np.asarray(c)) for M, c in network.affine_maps]
-    if domain is None:
-        origin, basis = np.zeros(dim_x), None
-        rows_a, rows_b = np.zeros((0, dim_x)), np.zeros(0)
-    else:
-        origin, basis = domain.input_map(dim_x)
-        rows_a, rows_b = domain.rows(dim_x)
+    origin, basis = domain.input_map(dim_x)
+    rows_a, rows_b = domain.rows(dim_x)
     M1, c1 = maps[0]
     c1 = c1 + M1 @ origin
     if basis is not None:
@@ -129,19 +128,11 @@ def build_problem(network: Network, domain: Box | Plane | None = None, *,
     dim = M1.shape[1]
     # Root rows in u: a . (scale u) + b > 0  <=>  a . u + b / scale > 0.
     root_rows = tuple((rows_a[i].copy(), float(rows_b[i] / scale)) for i in range(len(rows_b)))
-    root_box = None
-    if isinstance(domain, Box):
-        lo, hi = domain.bounds(dim_x)
-        center = (lo + hi) / 2 / scale
-        radius = min(float(np.min(hi - lo)) / 2 / scale, RADIUS_CAP)
-        root_box = (lo / scale, hi / scale)
-    elif isinstance(domain, Plane) and domain.window is not None:
-        a_lo, a_hi, b_lo, b_hi = domain.window
-        center = np.array([(a_lo + a_hi) / 2, (b_lo + b_hi) / 2]) / scale
-        radius = min(min(a_hi - a_lo, b_hi - b_lo) / 2 / scale, RADIUS_CAP)
-        root_box = (np.array([a_lo, b_lo]) / scale, np.array([a_hi, b_hi]) / scale)
-    else:
-        center, radius = np.zeros(dim), RADIUS_CAP
+    center, radius = domain.root_ball(dim_x)
+    center = center / scale
+    radius = min(radius / scale, RADIUS_CAP)
+    box = domain.bounding_box(dim_x)
+    root_box = None if box is None else (box[0] / scale, box[1] / scale)
     if radius <= tol:
         raise InvalidParameterError(
             f"The domain must contain a ball of radius above the tolerance ({tol * scale:.3g}). "

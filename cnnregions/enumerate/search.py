@@ -20,7 +20,7 @@ A child is non-empty when it contains a ball of radius above the tolerance; an
 LP centre is re-checked in numpy against every constraint before it is used.
 Constraints are kept only for neurons that split a region (plus the domain's).
 
-Two further devices avoid most LPs that would only prove a side empty:
+Three further devices avoid most of the remaining LPs:
 
 - *screening*: on entering a layer, each of its neurons is tested once against
   the region; one whose hyperplane misses it is constant on the whole subtree (in
@@ -32,7 +32,7 @@ Two further devices avoid most LPs that would only prove a side empty:
 - *remembered points*: the centre of an LP that found a side non-empty is kept,
   and a later region that contains it (checked in numpy) needs no LP either.
 
-Both are kept per layer and forgotten when the layer's affine maps change.
+Certificates and points are kept per layer and forgotten when the layer's affine maps change.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lp import ChebyshevLP, LPStatus, SolverError
+from ..errors import SolverError
+from .lp import ChebyshevLP, LPStatus
 from .problem import CANCELLATION, SearchProblem
 from .screening import mark_missing_box
 
@@ -108,9 +109,7 @@ class Search:
         self._keys: set = set()
         self._certs: list[dict] = [{} for _ in range(depth)]
         self._points: list[dict] = [{} for _ in range(depth)]
-        self.point_hits = 0
         self._entry: list[bytes | None] = [None] * depth
-        self.certificate_hits = 0
         maxrows = len(problem.root_rows) + n + 1
         self._path_a = np.zeros((maxrows, problem.dim))
         self._path_b = np.zeros(maxrows)
@@ -238,14 +237,12 @@ class Search:
                 keys = self._keys
                 for support in known:
                     if support <= keys:
-                        self.certificate_hits += 1
                         return None, -np.inf
             seen = self._points[layer].get(key)
             if seen:
                 for center, radius in seen:
                     slack = float(np.min(self._path_a[:p] @ center + self._path_b[:p])) if p else np.inf
                     if min(slack, radius) > self.tol:
-                        self.point_hits += 1
                         return center, min(slack, radius)
         self._push(row)
         result = self.lp.solve(self._path)

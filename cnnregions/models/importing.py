@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import InvalidParameterError, check_int, field_error
+from .._validation import check_int, field_error
+from ..errors import InvalidParameterError
 from .architecture import Architecture
 from .network import Network
 
-__all__ = ["ImportResult", "Op", "assemble", "check_input_shape"]
+__all__ = ["ImportResult", "Op", "as_float64", "assemble", "check_input_shape"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from .architecture import Architecture
 
 __all__ = ["PAPER_NETWORKS", "is_paper_name", "paper_architecture"]

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import InvalidParameterError, field_error
+from .._validation import field_error
+from ..errors import InvalidParameterError
 from .importing import ImportResult, Op, as_float64, assemble, check_input_shape
 
 __all__ = ["from_torch"]

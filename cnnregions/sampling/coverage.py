@@ -11,9 +11,9 @@ import numpy as np
 
 from .._validation import check_int, field_error
 from ..models.network import Network
-from .dedup import _Keys
+from .dedup import PatternKeys
 from .estimate import DEFAULT_STDS, _check_network, _check_seed, _check_stds, _streams, split_budget
-from .kernel import DEFAULT_MAX_MEMORY, _chunk, _PatternSampler
+from .kernel import DEFAULT_MAX_MEMORY, _chunk, PatternSampler
 from .results import CoverageResult
 
 __all__ = ["points_to_coverage"]
@@ -82,7 +82,7 @@ def points_to_coverage(network: Network, regions: int | np.ndarray, *, max_point
     _check_seed(seed)
     if reduce not in _REDUCTIONS:
         raise field_error("The 'reduce'", "'max' or 'union'", reduce)
-    keys = _Keys(n_neurons)
+    keys = PatternKeys(n_neurons)
     target: set | None = None
     if isinstance(regions, np.ndarray):
         if regions.dtype != bool or regions.ndim != 2 or regions.shape[1] != n_neurons or regions.shape[0] == 0:
@@ -98,7 +98,7 @@ def points_to_coverage(network: Network, regions: int | np.ndarray, *, max_point
     budgets = split_budget(max_points, k)
     start = time.perf_counter()
     rngs, entropy = _streams(seed, k)
-    sampler = _PatternSampler(network, min(chunk, max(budgets)))
+    sampler = PatternSampler(network, min(chunk, max(budgets)))
     first_seen: list[dict] = [{} for _ in stds]   # key -> global index of its first point
     counted = [0] * k                              # keys in the target, per std
     union: dict = {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["PatternKeys"]
+
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _FIN1 = np.uint64(0xBF58476D1CE4E5B9)
 _FIN2 = np.uint64(0x94D049BB133111EB)
@@ -37,7 +39,7 @@ def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, np.flatnonzero(start)
 
 
-class _Keys:
+class PatternKeys:
     """Exact hashable keys of packed patterns: ``int`` (<= 64 neurons) or ``bytes``."""
 
     def __init__(self, n_neurons: int, hash_words=_hash_words) -> None:
@@ -46,7 +48,8 @@ class _Keys:
         self.small = self.n_bytes <= 8
         self._hash_words = hash_words
 
-    def _words(self, packed: np.ndarray, width: int) -> np.ndarray:
+    def words(self, packed: np.ndarray, width: int) -> np.ndarray:
+        """``packed`` rows zero-padded to ``width`` little-endian uint64 words each."""
         buf = np.zeros((packed.shape[0], 8 * width), dtype=np.uint8)
         buf[:, :self.n_bytes] = packed
         return buf.view("<u8")
@@ -54,7 +57,7 @@ class _Keys:
     def unique(self, packed: np.ndarray, first: bool = False) -> tuple[list, np.ndarray | None]:
         """Keys of the distinct rows of ``packed`` and, if ``first``, their first row indices."""
         if self.small:
-            codes = self._words(packed, 1)[:, 0]
+            codes = self.words(packed, 1)[:, 0]
             if not first:
                 codes.sort()
                 keep = np.empty(codes.shape[0], dtype=bool)
@@ -63,7 +66,7 @@ class _Keys:
                 return codes[keep].tolist(), None
             order, starts = _groups(codes)
             return codes[order[starts]].tolist(), np.minimum.reduceat(order, starts)
-        words = self._words(packed, (self.n_bytes + 7) // 8)
+        words = self.words(packed, (self.n_bytes + 7) // 8)
         order, starts = _groups(self._hash_words(words))
         reps = order[starts]
         ordered = words[order]
@@ -83,7 +86,7 @@ class _Keys:
         """Keys of bool patterns ``(k, n_neurons)`` (duplicates kept, order kept)."""
         packed = np.packbits(patterns, axis=1, bitorder="little")
         if self.small:
-            return self._words(packed, 1)[:, 0].tolist()
+            return self.words(packed, 1)[:, 0].tolist()
         flat = np.ascontiguousarray(packed).tobytes()
         nb = self.n_bytes
         return [flat[i * nb:(i + 1) * nb] for i in range(packed.shape[0])]

@@ -12,8 +12,8 @@ import numpy as np
 
 from .._validation import check_int, field_error
 from ..models.network import Network
-from .dedup import _Keys
-from .kernel import DEFAULT_MAX_MEMORY, _chunk, _PatternSampler
+from .dedup import PatternKeys
+from .kernel import DEFAULT_MAX_MEMORY, _chunk, PatternSampler
 from .results import SamplingResult, StdCount
 
 __all__ = ["DEFAULT_STDS", "sample_patterns", "sample_regions", "split_budget"]
@@ -91,8 +91,8 @@ def _sample_keys(network, n_points, stds, seed, chunk_size, max_memory):
     budgets = split_budget(n_points, len(stds))
     start = time.perf_counter()
     rngs, entropy = _streams(seed, len(stds))
-    sampler = _PatternSampler(network, min(chunk, max(budgets)))
-    keys = _Keys(network.architecture.n_neurons)
+    sampler = PatternSampler(network, min(chunk, max(budgets)))
+    keys = PatternKeys(network.architecture.n_neurons)
     found: list[set] = []
     for std, rng, budget in zip(stds, rngs, budgets):
         seen: set = set()
@@ -147,7 +147,7 @@ def sample_regions(network: Network, n_points: int, *, stds: Sequence[float] = D
 
     Examples
     --------
-    >>> from cnnregions.models.io import resolve_network
+    >>> from cnnregions.models import resolve_network
     >>> result = sample_regions(resolve_network("example1-d1"), 60_000, seed=0)
     >>> result.regions_found, result.points
     (4, 60000)

@@ -1,4 +1,4 @@
-"""The vectorised kernel: chunk sizing and the chunked forward pass (:class:`_PatternSampler`)."""
+"""The vectorised kernel: chunk sizing and the chunked forward pass (:class:`PatternSampler`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from .._validation import check_int
 from ..models.network import Network
 
-__all__ = ["DEFAULT_MAX_MEMORY", "MAX_AUTO_CHUNK"]
+__all__ = ["DEFAULT_MAX_MEMORY", "MAX_AUTO_CHUNK", "PatternSampler"]
 
 #: Default bound on the work buffers of one chunk, in bytes.
 DEFAULT_MAX_MEMORY = 64 * 2**20
@@ -34,7 +34,7 @@ def _chunk(network: Network, chunk_size: object, max_memory: object) -> int:
 
 
 # -- the vectorised kernel -----------------------------------------------------------------
-class _PatternSampler:
+class PatternSampler:
     """Draws chunks of points and returns their packed activation patterns.
 
     All arrays of the forward pass are allocated once and reused (``out=``): fresh

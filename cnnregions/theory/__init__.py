@@ -50,7 +50,8 @@ from .efficiency import (
     theorem6_shallow_rate,
 )
 from .fields import Incidence, incidence, receptive_fields, used_inputs
-from .frontier import ComputationTooLargeError, hall_weighted_count
+from ..errors import ComputationTooLargeError
+from .frontier import hall_weighted_count
 from .multilayer import (
     Example5,
     Theorem5,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numbers
 
-from .._validation import InvalidParameterError, field_error
+from .._validation import field_error
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture, ConvLayer
 
 __all__ = ["check_architecture", "check_count", "conv_layers", "paper_setting_problem", "require_one_layer",

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import InvalidParameterError, field_error
+from .._validation import field_error
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.network import Network
 from ._checks import check_architecture, check_count, conv_layers, require_paper_setting

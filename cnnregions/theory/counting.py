@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import check_architecture, check_count, conv_layers, require_one_layer
 from .fields import used_inputs

@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import check_count, require_one_layer, require_paper_setting
 from .multilayer import fully_connected_architecture, theorem5, theorem5_lower

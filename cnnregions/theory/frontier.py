@@ -52,16 +52,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validation import InvalidParameterError, field_error
+from .._validation import field_error
+from ..errors import ComputationTooLargeError, InvalidParameterError
 
-__all__ = ["ComputationTooLargeError", "hall_weighted_count"]
+__all__ = ["hall_weighted_count"]
 
 #: Largest number of state entries (rows times footprints) expanded at once (bounds the memory).
 _CHUNK_ROWS = 1 << 20
-
-
-class ComputationTooLargeError(InvalidParameterError):
-    """The exact computation would exceed the given state budget."""
 
 
 class _Capacity:

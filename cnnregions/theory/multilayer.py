@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import check_count, conv_layers, require_paper_setting
 from .counting import theorem1

@@ -31,7 +31,7 @@ import itertools
 import math
 from fractions import Fraction
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import conv_layers, require_one_layer
 from .fields import incidence, receptive_fields, used_inputs

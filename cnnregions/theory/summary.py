@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._validation import InvalidParameterError
+from ..errors import ComputationTooLargeError, InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import check_architecture, conv_layers, paper_setting_problem
 from .counting import example2, lemma2, theorem1_bound, theorem3_exponent
@@ -72,7 +72,7 @@ def bounds_summary(arch: Architecture, *, max_states: int | None = DEFAULT_MAX_S
     def attempt(keys: tuple[str, ...], compute: Callable[[], tuple[Any, ...]]) -> None:
         try:
             values = compute()
-        except InvalidParameterError as exc:  # the result does not apply, or is over budget
+        except (InvalidParameterError, ComputationTooLargeError) as exc:  # does not apply, or over budget
             values = (None,) * len(keys)
             reasons.update({key: str(exc) for key in keys})
         out.update(zip(keys, values))

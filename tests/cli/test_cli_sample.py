@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cnnregions.cli import main
-from cnnregions.models.io import resolve_network, save_network
+from cnnregions.models import resolve_network, save_network
 from cnnregions.sampling import DEFAULT_STDS, sample_regions
 
 

@@ -1,6 +1,7 @@
 """Counting in a box and on a plane: against a brute-force reference, against the unbounded
 count, and against a network whose first layer is composed with the plane's affine map."""
 
+import hashlib
 import itertools
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from scipy.optimize import linprog
 
 from cnnregions import InvalidParameterError
-from cnnregions.enumerate import Box, Plane, count_regions, iter_regions
+from cnnregions.enumerate import Box, Domain, Plane, Space, count_regions, iter_regions
 from cnnregions.models import Architecture, Network, he_network, paper_architecture
 
 # A small padded conv + dense net (4 + 3 = 7 neurons) and a paper net (6 + 4 = 10 neurons).
@@ -219,3 +220,78 @@ def test_domain_counts_do_not_depend_on_jobs():
     for net, domain in _domains(3):
         one, two = (count_regions(net, domain=domain, n_jobs=n, split=8) for n in (1, 2))
         assert (one.regions, one.lps, one.nodes) == (two.regions, two.lps, two.nodes)
+
+
+# -- domains do their own work (issue 14): a new domain is one class --------------------------
+
+class Shifted(Domain):
+    """All of the input space seen from ``shift`` (x = shift + v): a domain written only against Domain."""
+
+    def __init__(self, shift):
+        self.shift = np.asarray(shift, dtype=float)
+
+    def input_map(self, dim):
+        return self.shift, None
+
+    def rows(self, dim):
+        return np.zeros((0, dim)), np.zeros(0)
+
+    def bounding_box(self, dim):
+        return None
+
+    def root_ball(self, dim):
+        return np.zeros(dim), np.inf
+
+    def digest(self):
+        return self._hash(self.shift)
+
+    def to_dict(self):
+        return {"type": "shifted", "shift": self.shift.tolist()}
+
+    def summary(self):
+        return f"all of the input space, from {self.shift.tolist()}"
+
+
+def test_a_new_domain_needs_only_its_own_class(tmp_path):
+    # translating the input coordinates moves every region and changes none: Example 1's d^3 + d^2 + d + 1
+    net = he_network(paper_architecture("example1-d3"), seed=0)
+    shifted = Shifted([0.3, -0.2, 0.5])
+    assert count_regions(net, domain=shifted).regions == 3**3 + 3**2 + 3 + 1
+    first = count_regions(net, domain=shifted, split=4, checkpoint=tmp_path / "c.ckpt")
+    again = count_regions(net, domain=shifted, split=4, checkpoint=tmp_path / "c.ckpt")
+    assert first.regions == again.regions == 40 and again.reused_subtrees == again.subtrees
+    with pytest.raises(InvalidParameterError, match="checkpoint"):   # another shift is another domain
+        count_regions(net, domain=Shifted([0.3, -0.2, 0.6]), split=4, checkpoint=tmp_path / "c.ckpt")
+
+
+def test_domain_digests_are_those_checkpoints_always_recorded():
+    # the digest moved from the driver into the domains: existing checkpoint files must still match
+    def old(domain):
+        digest = hashlib.sha256(type(domain).__name__.encode())
+        arrays = (domain.lo, domain.hi) if isinstance(domain, Box) else (domain.x0, domain.x1, domain.x2)
+        for arr in arrays:
+            digest.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+        if isinstance(domain, Plane):
+            digest.update(repr(domain.window).encode())
+        return digest.hexdigest()
+
+    x = np.arange(4.0)
+    for domain in (Box(-1, 2), Box(np.zeros(4), np.arange(1.0, 5.0)), Plane(x, x + 1, x ** 2),
+                   Plane(x, x + 1, x ** 2, window=(-1, 1, 0, 2))):
+        assert domain.digest() == old(domain)
+    assert Space().digest() is None
+    assert Plane(x, x + 1, x ** 2, labels=("a", "b", "c")).digest() == Plane(x, x + 1, x ** 2).digest()
+
+
+def test_domains_describe_themselves():
+    x = np.arange(4.0)
+    assert Space().to_dict() == {"type": "space"} and Space().summary() == "all of the input space"
+    assert Box(-0.5, 0.5).to_dict() == {"type": "box", "lo": -0.5, "hi": 0.5}
+    assert Box(-0.5, 0.5).summary() == "open box -0.5 < x_i < 0.5"
+    assert Box(np.zeros(2), np.ones(2)).to_dict() == {"type": "box", "lo": [0.0, 0.0], "hi": [1.0, 1.0]}
+    plane = Plane(x, x + 1, x ** 2, window=(-1, 1, 0, 2), labels=("A.npy", "B.npy", "C.npy"))
+    assert plane.to_dict() == {"type": "plane", "points": ["A.npy", "B.npy", "C.npy"], "window": [-1.0, 1.0, 0.0, 2.0]}
+    assert plane.summary() == "plane through A.npy, B.npy, C.npy (window a in (-1, 1), b in (0, 2))"
+    assert Plane(x, x + 1, x ** 2).summary() == "plane through three points (whole plane)"
+    with pytest.raises(InvalidParameterError, match="'labels'"):
+        Plane(x, x + 1, x ** 2, labels=("A.npy", "B.npy"))
