@@ -20,13 +20,20 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validation import InvalidParameterError, check_int, describe, field_error
+from .._validation import check_int, describe, field_error
+from ..errors import InvalidParameterError
 
-__all__ = ["Architecture", "ConvLayer", "DenseLayer", "InputShape"]
+__all__ = ["MAX_SIZE", "Architecture", "ConvLayer", "DenseLayer", "InputShape"]
+
+#: Largest size, channel count, kernel, stride or padding accepted (2^31 - 1): far
+#: beyond any network whose regions can be counted, and every derived size still
+#: fits a numpy array index.
+MAX_SIZE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ class InputShape:
 
     def __post_init__(self) -> None:
         for name in ("height", "width", "channels"):
-            object.__setattr__(self, name, check_int(getattr(self, name), f"The input '{name}'", minimum=1))
+            object.__setattr__(self, name, check_int(getattr(self, name), f"The input '{name}'", minimum=1, maximum=MAX_SIZE))
 
     @property
     def size(self) -> int:
@@ -66,15 +73,16 @@ class ConvLayer:
 
     def __post_init__(self) -> None:
         where = f"of layer {self.index}"
-        object.__setattr__(self, "channels", check_int(self.channels, f"The 'channels' {where}", minimum=1))
+        object.__setattr__(self, "channels",
+                           check_int(self.channels, f"The 'channels' {where}", minimum=1, maximum=MAX_SIZE))
         given: object = self.kernel
         if isinstance(given, (str, bytes)) or not isinstance(given, Sequence) or len(given) != 2:
             raise field_error(f"The 'kernel' {where}", "a list of two positive integers [f1, f2]", given)
-        kernel = (check_int(given[0], f"The 'kernel' {where}", minimum=1),
-                  check_int(given[1], f"The 'kernel' {where}", minimum=1))
+        kernel = (check_int(given[0], f"The 'kernel' {where}", minimum=1, maximum=MAX_SIZE),
+                  check_int(given[1], f"The 'kernel' {where}", minimum=1, maximum=MAX_SIZE))
         object.__setattr__(self, "kernel", kernel)
-        object.__setattr__(self, "stride", check_int(self.stride, f"The 'stride' {where}", minimum=1))
-        object.__setattr__(self, "padding", check_int(self.padding, f"The 'padding' {where}", minimum=0))
+        object.__setattr__(self, "stride", check_int(self.stride, f"The 'stride' {where}", minimum=1, maximum=MAX_SIZE))
+        object.__setattr__(self, "padding", check_int(self.padding, f"The 'padding' {where}", minimum=0, maximum=MAX_SIZE))
 
     def output_hw(self, height: int, width: int) -> tuple[int, int]:
         """Lemma 1: ``n_l = floor((n_{l-1} + 2 p - f_l) / s_l) + 1`` in each direction."""
@@ -110,7 +118,7 @@ class DenseLayer:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "features",
-                           check_int(self.features, f"The 'features' of layer {self.index}", minimum=1))
+                           check_int(self.features, f"The 'features' of layer {self.index}", minimum=1, maximum=MAX_SIZE))
 
     @property
     def channels(self) -> int:
@@ -319,10 +327,19 @@ class Architecture:
 
     @classmethod
     def from_json(cls, text: str) -> Architecture:
+        """Build from JSON text; malformed, too deeply nested or oversized JSON is one clear error."""
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidParameterError(f"The architecture must be valid JSON. Got a syntax error instead: {exc}.") from None
+        except RecursionError:
+            raise InvalidParameterError(
+                "The architecture must be JSON nested a few levels deep. Got nesting too deep to parse instead.") from None
+        except ValueError as exc:  # an integer of more than sys.get_int_max_str_digits() digits
+            digits = re.search(r"has (\d+) digits", str(exc))
+            got = f"a number of {digits.group(1)} digits" if digits else "a number too long to read"
+            raise InvalidParameterError(
+                f"The architecture must hold numbers of at most {len(str(MAX_SIZE))} digits. Got {got} instead.") from None
         return cls.from_dict(obj)
 
     def describe(self) -> str:

@@ -10,9 +10,11 @@ from functools import cached_property
 
 import numpy as np
 
-from .._validation import InvalidParameterError, field_error
+from .._validation import field_error
+from ..errors import InvalidParameterError
 from .affine import conv_matrix
 from .architecture import Architecture, DenseLayer
+from .files import check_parameters
 
 __all__ = ["Network", "he_network"]
 
@@ -167,6 +169,11 @@ def he_network(architecture: Architecture, seed: int | np.random.Generator | Non
     architecture : Architecture
     seed : int, numpy Generator or None
         Seed of a private ``numpy.random.default_rng`` (no global state is touched).
+
+    Raises
+    ------
+    InvalidParameterError
+        For an architecture with more than :data:`~.files.MAX_PARAMETERS` parameters.
     """
     if not isinstance(architecture, Architecture):
         raise field_error("The 'architecture'", "an Architecture", architecture)
@@ -174,6 +181,7 @@ def he_network(architecture: Architecture, seed: int | np.random.Generator | Non
         raise field_error("The 'seed'", "an integer, a numpy Generator or None", seed)
     if isinstance(seed, (int, np.integer)) and seed < 0:
         raise field_error("The 'seed'", "a non-negative integer", seed)
+    check_parameters(architecture)  # before drawing: refuse what would not fit in memory
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     weights, biases = [], []
     for shape in architecture.weight_shapes():

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
+from .files import MAX_FILE_BYTES, check_file_size
 from .importing import ImportResult, Op, as_float64, assemble
 
 __all__ = ["load_onnx"]
@@ -47,6 +48,7 @@ def load_onnx(path: str | os.PathLike) -> ImportResult:
         graph that is not a plain chain of supported layers.
     """
     path = Path(path)
+    check_file_size(path, MAX_FILE_BYTES)
     try:
         import onnx
         from onnx import numpy_helper
@@ -54,8 +56,6 @@ def load_onnx(path: str | os.PathLike) -> ImportResult:
         raise InvalidParameterError(
             f"The file '{path}' needs the 'onnx' package to be read (pip install 'cnnregions[onnx]'). "
             f"Got no onnx module instead.") from None
-    if not path.is_file():
-        raise InvalidParameterError(f"The file '{path}' must exist. Got no such file instead.")
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # protobuf DecodeError and friends: the file is not an ONNX model
@@ -93,6 +93,7 @@ def _load_external_data(model, onnx, path: Path) -> None:
             raise InvalidParameterError(
                 f"The external data of tensor '{tensor.name}' must be a file beside the model. "
                 f"Got location {location!r} instead.")
+        check_file_size(target, MAX_FILE_BYTES)
     try:
         external_data_helper.load_external_data_for_model(model, str(folder))
     except Exception as exc:
