@@ -25,10 +25,6 @@ def naive_count(network, tol=1e-7):
                       bounds=[(None, None)] * dim + [(None, 1.0)], method="highs")
         return res.status == 0 and -res.fun > tol
 
-    def layer_rows(A, c):
-        norms = np.linalg.norm(A, axis=1)
-        return norms, A, c
-
     def visit(layer, A, c, i, rows, act):
         stats["nodes"] += 1
         if i == len(c):

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .lp import FEASIBILITY_TOLERANCE
+
 __all__ = ["mark_missing_box"]
+
+#: Absolute widening of a box, per unit of ``1 + |coordinate|``: the LP's feasibility
+#: tolerance, by which a bounding-box LP may misplace a face (or a row be violated).
+_ABSOLUTE_PAD = FEASIBILITY_TOLERANCE
+#: Widening relative to the box's width: a hundredfold safety margin over the LP's tolerance.
+_RELATIVE_PAD = 100 * FEASIBILITY_TOLERANCE
 
 
 def mark_missing_box(nhat: np.ndarray, chat: np.ndarray, const: list, active_const: list,
@@ -36,13 +44,15 @@ def mark_missing_box(nhat: np.ndarray, chat: np.ndarray, const: list, active_con
 
     Notes
     -----
-    The box is widened by more than the LP tolerance first, so a neuron is only
-    marked when the Chebyshev LP would also have found its other side empty.
+    The box is widened by more than the LP's feasibility tolerance first
+    (:data:`_ABSOLUTE_PAD`, :data:`_RELATIVE_PAD`, both derived from
+    :data:`~.lp.FEASIBILITY_TOLERANCE`), so a neuron is only marked when the
+    Chebyshev LP would also have found its other side empty.
     """
     idx = np.fromiter(candidates, dtype=np.intp)
     if idx.size == 0 or not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         return
-    pad = 1e-7 * (hi - lo) + 1e-9 * (1.0 + np.maximum(np.abs(lo), np.abs(hi)))
+    pad = _RELATIVE_PAD * (hi - lo) + _ABSOLUTE_PAD * (1.0 + np.maximum(np.abs(lo), np.abs(hi)))
     mid, half = (lo + hi) / 2, (hi - lo) / 2 + pad
     values = nhat[idx] @ mid + chat[idx]
     misses = np.abs(values) > np.abs(nhat[idx]) @ half

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from cnnregions.cli import main
+from conftest import with_value, write_npz
 from cnnregions.models import he_network, paper_architecture, save_architecture, save_network
 
 
@@ -95,22 +96,11 @@ def _layer_json(**fields):
 
 
 def _npz(path, **overrides):
-    net = he_network(EX4, 0)
-    entries = {"architecture": np.array(EX4.to_json()), "W1": np.array(net.weights[0]), "b1": np.array(net.biases[0]),
-               "W2": np.array(net.weights[1]), "b2": np.array(net.biases[1])}
-    for key, value in overrides.items():
-        if value is None:
-            del entries[key]
-        else:
-            entries[key] = value
-    np.savez(path, **entries)
-    return path
+    return write_npz(path, he_network(EX4, 0), **overrides)
 
 
 def _poisoned(value):
-    w = np.array(he_network(EX4, 0).weights[1])
-    w[0, 1, 0, 0] = value
-    return w
+    return with_value(he_network(EX4, 0).weights[1], (0, 1, 0, 0), value)
 
 
 def _object_array():

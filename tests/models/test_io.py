@@ -17,6 +17,7 @@ from cnnregions.models import (
     save_architecture,
     save_network,
 )
+from conftest import assert_one_line, npz_entries, with_value
 
 A4 = paper_architecture("example4-d3")
 
@@ -130,23 +131,11 @@ class Tripwire:
 
 
 def _entries(**overrides):
-    net = he_network(A4, 0)
-    entries = {"architecture": np.array(A4.to_json())}
-    for l, (w, b) in enumerate(zip(net.weights, net.biases), start=1):
-        entries[f"W{l}"] = np.array(w)
-        entries[f"b{l}"] = np.array(b)
-    for key, value in overrides.items():
-        if value is None:
-            del entries[key]
-        else:
-            entries[key] = value
-    return entries
+    return npz_entries(he_network(A4, 0), **overrides)
 
 
 def _poisoned(value):
-    w = np.array(he_network(A4, 0).weights[1])
-    w[1, 0, 0, 1] = value
-    return w
+    return with_value(he_network(A4, 0).weights[1], (1, 0, 0, 1), value)
 
 
 def _object_array():
@@ -193,10 +182,7 @@ def test_bad_npz(tmp_path, name):
     _PICKLE_RAN.clear()
     with pytest.raises(InvalidParameterError) as info:
         load_network(path)
-    message = str(info.value)
-    assert expected in message
-    assert str(path) in message
-    assert "\n" not in message
+    assert_one_line(str(info.value), expected, path)
     assert _PICKLE_RAN == []       # nothing in the file was executed
 
 
@@ -299,10 +285,7 @@ def test_bad_architecture_json(tmp_path, name):
     path.write_text(text)
     with pytest.raises(InvalidParameterError) as info:
         load_architecture(path)
-    message = str(info.value)
-    assert expected in message
-    assert str(path) in message
-    assert "\n" not in message
+    assert_one_line(str(info.value), expected, path)
 
 
 def test_architecture_json_not_utf8_and_missing(tmp_path):
