@@ -6,8 +6,8 @@ naive reference search (cold ``scipy.optimize.linprog`` for both children at eve
 node, ``bench/naive_dfs.py``) measured in the same run; then one job vs two jobs on
 a network of 50,000+ regions, and the peak Python memory of the search.
 
-    python bench/bench_count.py            # everything (several minutes: the naive search is slow)
-    python bench/bench_count.py --quick    # Example 4 only, naive on d2 <= 4
+    python -m bench.bench_count            # everything (several minutes: the naive search is slow)
+    python -m bench.bench_count --quick    # Example 4 only, naive on d2 <= 4
 
 Writes ``bench/results/count.json`` and ``bench/results/count.md``.
 """
@@ -18,16 +18,13 @@ import argparse
 import importlib.metadata
 import json
 import platform
-import sys
 import time
 import tracemalloc
 from pathlib import Path
 
+from bench.naive_dfs import naive_count
 from cnnregions import he_network, load_network, paper_architecture
 from cnnregions.enumerate import count_regions
-
-sys.path.insert(0, str(Path(__file__).parent))
-from naive_dfs import naive_count  # noqa: E402
 
 ORACLES = Path(__file__).resolve().parents[1].parent / "shared" / "oracles" / "relucent-fixtures"
 

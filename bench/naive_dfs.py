@@ -2,7 +2,8 @@
 
 Same tree as the package's search (neuron by neuron, layer by layer), but every
 node asks a *cold* ``scipy.optimize.linprog`` for both children: no persistent
-model, no witness, no screening, no certificates.  Used only by ``bench/``.
+model, no witness, no screening, no certificates.  Used only by ``bench/``
+(``from bench.naive_dfs import naive_count``).
 """
 
 from __future__ import annotations

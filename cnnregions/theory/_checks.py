@@ -2,7 +2,7 @@
 
 Every result of the paper is stated for CNNs made of convolutions without
 padding (no fully-connected layers); some only for one hidden layer.  A function that does not apply raises
-:class:`~cnnregions._validation.InvalidParameterError` with a message naming the
+:class:`~cnnregions.errors.InvalidParameterError` with a message naming the
 result and the reason, in the package's one error format.
 """
 

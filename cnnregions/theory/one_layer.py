@@ -67,7 +67,7 @@ def eq4(arch: Architecture, *, max_states: int | None = None) -> int:
         A one-layer CNN without padding.
     max_states : int, optional
         Budget of the two-dimensional frontier dynamic program; beyond it a
-        :class:`~cnnregions.theory.frontier.ComputationTooLargeError` is raised.
+        :class:`~cnnregions.errors.ComputationTooLargeError` is raised.
         Unlimited by default.  One-dimensional cases never need it.
 
     Returns
