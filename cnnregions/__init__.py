@@ -16,7 +16,14 @@ from importlib.metadata import PackageNotFoundError, version
 from .enumerate import Box, Domain, Plane, Region, RegionCount, Space, count_regions, iter_regions
 from .errors import CnnRegionsError, ComputationTooLargeError, InvalidParameterError, SolverError
 from .models import (
-    Architecture, Network, ResolvedNetwork, he_network, load_network, paper_architecture, resolve, resolve_network,
+    Architecture,
+    Network,
+    ResolvedNetwork,
+    he_network,
+    load_network,
+    paper_architecture,
+    resolve,
+    resolve_network,
     save_network,
 )
 

@@ -47,8 +47,9 @@ def check_int(value: object, field: str, *, minimum: int = 0, maximum: int | Non
     kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise field_error(field, kind, value)
-    if value < minimum:
+    number = int(value)
+    if number < minimum:
         raise field_error(field, kind, value)
-    if maximum is not None and value > maximum:
+    if maximum is not None and number > maximum:
         raise field_error(field, f"at most {maximum:,}", value)
-    return int(value)
+    return number

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ComputationTooLargeError, InvalidParameterError
 from .enumerate import RegionCount, count_regions
+from .errors import ComputationTooLargeError, InvalidParameterError
 from .models.network import Network
 
 __all__ = ["BoundCheck", "Comparison", "compare_network"]

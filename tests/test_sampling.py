@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cnnregions._validation import InvalidParameterError
-from cnnregions.models.architecture import Architecture
 from cnnregions.models import resolve_network
+from cnnregions.models.architecture import Architecture
 from cnnregions.models.network import he_network
 from cnnregions.sampling import (
     DEFAULT_STDS,

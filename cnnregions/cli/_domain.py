@@ -6,8 +6,8 @@ import argparse
 
 import numpy as np
 
-from ..errors import InvalidParameterError
 from ..enumerate import Box, Domain, Plane, Space
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.files import NpyHeader, read_npy
 

@@ -7,7 +7,13 @@ import argparse
 from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, count_regions
 from ..models.resolve import resolve
 from ._common import (
-    add_net_argument, emit_json, float_type, jobs_count, positive_finite, positive_int, print_network,
+    add_net_argument,
+    emit_json,
+    float_type,
+    jobs_count,
+    positive_finite,
+    positive_int,
+    print_network,
 )
 from ._domain import add_domain_arguments, domain_from_args
 

@@ -13,7 +13,7 @@ from .._validation import check_int, field_error
 from ..models.network import Network
 from .dedup import PatternKeys
 from .estimate import DEFAULT_STDS, _check_network, _check_seed, _check_stds, _streams, split_budget
-from .kernel import DEFAULT_MAX_MEMORY, _chunk, PatternSampler
+from .kernel import DEFAULT_MAX_MEMORY, PatternSampler, _chunk
 from .results import CoverageResult
 
 __all__ = ["points_to_coverage"]

@@ -13,7 +13,7 @@ import numpy as np
 from .._validation import check_int, field_error
 from ..models.network import Network
 from .dedup import PatternKeys
-from .kernel import DEFAULT_MAX_MEMORY, _chunk, PatternSampler
+from .kernel import DEFAULT_MAX_MEMORY, PatternSampler, _chunk
 from .results import SamplingResult, StdCount
 
 __all__ = ["DEFAULT_STDS", "sample_patterns", "sample_regions", "split_budget"]

@@ -28,6 +28,7 @@ fully-connected layers, the assumption ``d_l >= d0`` of Theorem 5's lower bound)
 :class:`Theorem5` / :class:`Example5` values use None instead, with the reason.
 """
 
+from ..errors import ComputationTooLargeError
 from .composition import theorem4_architecture, theorem4_kernel, theorem4_network, theorem4_weights
 from .counting import (
     example1,
@@ -50,7 +51,6 @@ from .efficiency import (
     theorem6_shallow_rate,
 )
 from .fields import Incidence, incidence, receptive_fields, used_inputs
-from ..errors import ComputationTooLargeError
 from .frontier import hall_weighted_count
 from .multilayer import (
     Example5,

@@ -53,7 +53,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._validation import field_error
-from ..errors import ComputationTooLargeError, InvalidParameterError
+from ..errors import ComputationTooLargeError
 
 __all__ = ["hall_weighted_count"]
 

@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import with_value, write_npz
 
 from cnnregions.cli import main
-from conftest import with_value, write_npz
 from cnnregions.models import he_network, paper_architecture, save_architecture, save_network
 
 

@@ -7,12 +7,12 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import assert_one_line, npz_entries
 
 from cnnregions import Architecture, InvalidParameterError, he_network, load_network, paper_architecture
 from cnnregions.cli import main
 from cnnregions.models import load_architecture
 from cnnregions.models.files import MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PARAMETERS
-from conftest import assert_one_line, npz_entries
 
 EX4 = paper_architecture("example4-d8")
 
@@ -156,8 +156,8 @@ def test_json_nested_100000_deep_is_one_line(tmp_path, capsys, command):
                                                ("1" * 5001, "a number of 5001 digits")], ids=["1e26", "5001-digits"])
 def test_huge_numbers_in_json_are_one_line(tmp_path, capsys, command, height, expected):
     path = tmp_path / "huge.json"
-    path.write_text('{"input": {"height": %s, "width": 4, "channels": 1}, '
-                    '"layers": [{"channels": 2, "kernel": [1, 2], "stride": 1}]}' % height)
+    path.write_text('{"input": {"height": ' + height + ', "width": 4, "channels": 1}, '
+                    '"layers": [{"channels": 2, "kernel": [1, 2], "stride": 1}]}')
     line = cli_error([command, str(path)], capsys)
     assert "huge.json" in line and expected in line
     if height.startswith("10"):

@@ -5,6 +5,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import assert_one_line, npz_entries, with_value
 
 from cnnregions import InvalidParameterError
 from cnnregions.models import (
@@ -17,7 +18,6 @@ from cnnregions.models import (
     save_architecture,
     save_network,
 )
-from conftest import assert_one_line, npz_entries, with_value
 
 A4 = paper_architecture("example4-d3")
 
