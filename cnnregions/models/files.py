@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import zipfile
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -77,13 +78,13 @@ def check_parameters(architecture: Architecture) -> None:
             f"Got {n:,} parameters ({architecture.describe()}) instead.")
 
 
+@dataclass(frozen=True)
 class NpyHeader:
     """The declared ``shape`` and ``dtype`` of a ``.npy`` array, read from its header alone."""
 
-    def __init__(self, shape: tuple[int, ...], dtype: np.dtype, fortran_order: bool) -> None:
-        self.shape = shape
-        self.dtype = dtype
-        self.fortran_order = fortran_order
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran_order: bool
 
     @property
     def nbytes(self) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .._validation import check_int
 from ..errors import InvalidParameterError
@@ -33,10 +33,6 @@ from .onnx_import import load_onnx
 from .paper import is_paper_name, paper_architecture
 
 __all__ = ["ResolvedNetwork", "net_kind", "resolve", "resolve_architecture", "resolve_network"]
-
-#: Where the weights of each kind of NET come from.
-_WEIGHTS = {"npz": "file", "onnx": "import", "json": "he", "paper": "he"}
-
 
 def net_kind(spec: str | os.PathLike) -> str:
     """``"npz"``, ``"onnx"``, ``"json"`` or ``"paper"``: what a NET argument names.
@@ -89,10 +85,18 @@ class ResolvedNetwork:
 
     network: Network
     spec: str
-    weights: str
+    weights: Literal["file", "import", "he"]
     seed: int | None = None
     output_layer: str | None = None
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.weights not in ("file", "import", "he"):
+            raise InvalidParameterError(f"The 'weights' must be 'file', 'import' or 'he'. Got {self.weights!r} instead.")
+        if (self.seed is None) != (self.weights != "he"):
+            raise InvalidParameterError(
+                f"The 'seed' must be given exactly when the weights are drawn ('he'). "
+                f"Got seed {self.seed!r} with weights {self.weights!r} instead.")
 
     @property
     def provenance(self) -> str:
