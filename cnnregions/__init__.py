@@ -13,7 +13,7 @@ patterns with HiGHS linear programs, and sets them beside the paper's formulas.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .enumerate import Box, Domain, Plane, Region, RegionCount, Space, count_regions, iter_regions
+from .enumerate import Box, Domain, Plane, Region, RegionCount, Segment, Space, count_regions, iter_regions
 from .errors import CnnRegionsError, ComputationTooLargeError, InvalidParameterError, SolverError
 from .models import (
     Architecture,
@@ -34,7 +34,7 @@ except PackageNotFoundError:  # a source tree run without installing
 
 __all__ = [
     "Architecture", "Box", "CnnRegionsError", "ComputationTooLargeError", "Domain", "InvalidParameterError",
-    "Network", "Plane", "Region", "RegionCount", "ResolvedNetwork", "SolverError", "Space", "__version__",
+    "Network", "Plane", "Region", "RegionCount", "ResolvedNetwork", "Segment", "SolverError", "Space", "__version__",
     "count_regions", "he_network", "iter_regions", "load_network", "paper_architecture", "resolve", "resolve_network",
     "save_network",
 ]

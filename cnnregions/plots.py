@@ -16,7 +16,7 @@ import numpy as np
 from .errors import InvalidParameterError
 from .slices import SlicePolygon
 
-__all__ = ["pattern_color", "plot_slice", "save_slice_plot"]
+__all__ = ["pattern_color", "plot_line", "plot_slice", "save_line_plot", "save_slice_plot"]
 
 #: Labels of the three inputs the plane goes through, at (0, 0), (1, 0), (0, 1).
 POINT_LABELS = ("A", "B", "C")
@@ -95,6 +95,46 @@ def save_slice_plot(polygons: Sequence[SlicePolygon], window: tuple[float, float
                     path: str | os.PathLike, **kwargs) -> None:
     """:func:`plot_slice` and write the figure to ``path`` (format from its suffix, e.g. ``.png``, ``.svg``)."""
     fig = plot_slice(polygons, window, **kwargs)
+    try:
+        fig.savefig(os.fspath(path))
+    except (OSError, ValueError) as exc:
+        raise InvalidParameterError(f"The output '{os.fspath(path)}' must be a writable image path. Got {exc} instead.") from None
+
+
+def plot_line(result, *, title: str | None = None, figsize: tuple[float, float] = (9.0, 3.2), dpi: int = 150):
+    """Draw the regions met by a segment (a :class:`~cnnregions.geometry.segment.SegmentRegions`).
+
+    Each interval ``[t_k, t_k+1]`` is a bar coloured by its pattern (as in :func:`plot_slice`);
+    the line above it is the number of active neurons on the interval.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise InvalidParameterError(
+            "Drawing a line needs matplotlib (pip install 'cnnregions[plot]'). Got no matplotlib module instead.") from None
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    t = result.breakpoints
+    colours = [pattern_color(p) for p in result.patterns]
+    ax.broken_barh([(t[k], t[k + 1] - t[k]) for k in range(result.regions)], (0, 1), facecolors=colours,
+                   edgecolors="black", linewidths=0.2)
+    active = result.patterns.sum(axis=1)
+    twin = ax.twinx()
+    twin.step(t, np.append(active, active[-1]), where="post", color="black", linewidth=0.8)
+    twin.set_ylabel("active neurons")
+    ax.set_xlim(0, 1)
+    ax.set_yticks([])
+    ax.set_xlabel("t   (x = A + t (B - A))")
+    ax.set_title(title if title is not None else f"{result.regions} linear regions on the segment", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def save_line_plot(result, path: str | os.PathLike, **kwargs) -> None:
+    """:func:`plot_line` and write the figure to ``path``."""
+    fig = plot_line(result, **kwargs)
     try:
         fig.savefig(os.fspath(path))
     except (OSError, ValueError) as exc:

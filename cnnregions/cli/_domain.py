@@ -1,4 +1,4 @@
-"""Domain options shared by ``count`` and ``plot-slice``: ``--box``, ``--plane``, ``--window``."""
+"""Domain options shared by ``count`` and ``plot-slice``: ``--box``, ``--plane``, ``--window``, ``--line``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from ..enumerate import Box, Domain, Plane, Space
+from ..enumerate import Box, Domain, Plane, Segment, Space
 from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.files import NpyHeader, read_npy
@@ -15,11 +15,14 @@ __all__ = ["add_domain_arguments", "domain_from_args", "load_input"]
 
 
 def add_domain_arguments(parser: argparse.ArgumentParser, *, box: bool = True, plane_required: bool = False) -> None:
-    """Add ``--plane A B C`` and ``--window``, and ``--box LO HI`` unless ``box`` is False."""
+    """Add ``--plane A B C`` and ``--window``, and ``--box LO HI`` and ``--line A B`` unless ``box`` is False."""
     group = parser.add_mutually_exclusive_group(required=plane_required)
     if box:
         group.add_argument("--box", nargs=2, type=float, metavar=("LO", "HI"),
                            help="count only in the open box LO < x_i < HI (every input coordinate)")
+        group.add_argument("--line", nargs=2, metavar=("A.npy", "B.npy"),
+                           help="count the regions met by the segment from input A to input B "
+                                "(x = A + t (B - A), 0 <= t <= 1), exactly, with the breakpoints t")
     group.add_argument("--plane", nargs=3, metavar=("A.npy", "B.npy", "C.npy"),
                        help="count on the plane through three inputs (each a .npy of shape (channels, height, width) "
                             "or flat); plane coordinates (a, b): x = A + a (B - A) + b (C - A)")
@@ -54,12 +57,16 @@ def load_input(path: str, architecture: Architecture) -> np.ndarray:
 
 
 def domain_from_args(args: argparse.Namespace, architecture: Architecture) -> Domain:
-    """The :class:`Box`, :class:`Plane` or :class:`Space` (all of the input space) the options ask for.
+    """The :class:`Box`, :class:`Plane`, :class:`Segment` or :class:`Space` (all of the input space) the options ask for.
 
     The domain describes itself in the output (:meth:`~cnnregions.enumerate.Domain.to_dict`,
     :meth:`~cnnregions.enumerate.Domain.summary`); a plane's points are labelled by their files.
     """
     box = getattr(args, "box", None)
+    line = getattr(args, "line", None)
+    if line is not None and args.window is None:
+        a, b = (load_input(path, architecture) for path in line)
+        return Segment(a, b, labels=(str(line[0]), str(line[1])))
     if args.window is not None and args.plane is None:
         raise InvalidParameterError("The '--window' must come with '--plane'. Got '--window' without a plane instead.")
     if box is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, count_regions
+from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, Segment, count_regions
 from ..models.resolve import resolve
 from ._common import (
     add_net_argument,
@@ -25,7 +25,8 @@ _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("count", help="count the linear regions of a network exactly",
                        description="Count the linear regions R_{N,theta} (Definition 1) of a ReLU CNN exactly, "
-                                   "over the whole input space, in a box (--box) or on a plane through three inputs (--plane).")
+                                   "over the whole input space, in a box (--box), on a plane through three inputs (--plane; with "
+                                   "--window it is split exactly by polygons, no LP) or along a segment (--line).")
     add_net_argument(p)
     p.add_argument("--jobs", type=jobs_count, default=1, metavar="N", help="worker processes (-1: all cores; default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -55,20 +56,37 @@ def run(args: argparse.Namespace) -> int:
     result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress,
                            domain=domain, scheduler=args.scheduler, checkpoint=args.checkpoint,
                            connect_timeout=args.connect_timeout)
+    breakpoints = None
+    if isinstance(domain, Segment):  # issue 13 item 4: the breakpoints along the segment too
+        from ..geometry.count import segment_regions
+
+        breakpoints = [float(t) for t in segment_regions(network, domain).breakpoints]
     if args.json:
-        emit_json("count", {**result.to_dict(), "domain": domain.to_dict()}, model)
+        extra = {} if breakpoints is None else {"breakpoints": breakpoints}
+        emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), **extra}, model)
         return 0
     print_network(model)
     print(f"domain         {domain.summary()}")
     print(f"neurons        {result.neurons}")
     print(f"regions        {result.regions}")
-    print(f"LPs            {result.lps} ({result.lps_per_region:.2f} per region)")
-    print(f"search nodes   {result.nodes}")
+    if result.backend == "geometric":
+        print(f"engine         geometric (exact splitting, no LP): {result.nodes} line tests")
+    else:
+        print(f"LPs            {result.lps} ({result.lps_per_region:.2f} per region)")
+        print(f"search nodes   {result.nodes}")
     workers = f"{result.n_jobs} {'dask worker' if result.backend == 'dask' else 'job'}{'s' if result.n_jobs != 1 else ''}"
     print(f"time           {result.seconds:.3f} s ({result.regions_per_second:.0f} regions/s, "
           f"{workers}, {result.subtrees} subtrees)")
     if args.checkpoint:
         print(f"checkpoint     {args.checkpoint}: {result.reused_subtrees} of {result.subtrees} subtrees reused")
+    if breakpoints is not None:
+        shown = ", ".join(f"{t:.6g}" for t in breakpoints[1:-1][:20])
+        more = f", ... ({len(breakpoints) - 2} in all)" if len(breakpoints) > 22 else ""
+        print(f"breakpoints    t = {shown}{more}")
+    if result.backend == "geometric":
+        print(f"exact          {result.exact_decisions} decisions in rational arithmetic; no tolerance "
+              f"(smallest region: area/perimeter {result.smallest_radius:.3g})")
+        return 0
     print(f"thinnest       every region holds a ball of radius {result.smallest_radius:.3g} "
           f"(tolerance {result.tolerance:.3g}; largest rejected {result.largest_rejected_radius:.3g})")
     return 0

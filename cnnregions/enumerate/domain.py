@@ -1,4 +1,4 @@
-"""Where regions are counted: the whole input space (default), a box, or a plane.
+"""Where regions are counted: the whole input space (default), a box, a plane, or a segment.
 
 Every domain is a :class:`Domain` and does its own work; the search and the
 command line only call these methods, so a new domain is one new class here:
@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["Box", "Domain", "Plane", "Space"]
+__all__ = ["Box", "Domain", "Plane", "Segment", "Space"]
 
 
 class Domain(abc.ABC):
@@ -255,3 +255,63 @@ class Plane(Domain):
                   else "window a in ({:g}, {:g}), b in ({:g}, {:g})".format(*self.window))
         through = "three points" if self.labels is None else ", ".join(self.labels)
         return f"plane through {through} ({window})"
+
+
+# -- issue 16 / issue 13 item 4: segments, counted by cnnregions.geometry.segment ------------
+@dataclass(frozen=True, eq=False)
+class Segment(Domain):
+    """The segment from input ``a`` to input ``b``: points ``a + t (b - a)``, ``0 <= t <= 1``.
+
+    Counted by walking the segment (:mod:`cnnregions.geometry.segment`), never by the LP
+    search: the regions counted are those the segment meets in more than a point.
+    ``labels`` (e.g. the files the ends came from) only name the ends in descriptions.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    labels: tuple[str, str] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        a, b = _vector(self.a, "a"), _vector(self.b, "b")
+        if a.size != b.size:
+            raise InvalidParameterError(f"The segment ends must have the same size. Got sizes {a.size} and {b.size} instead.")
+        if np.array_equal(a, b):
+            raise InvalidParameterError("The segment ends 'a' and 'b' must differ. Got the same point twice instead.")
+        object.__setattr__(self, "a", a)
+        object.__setattr__(self, "b", b)
+        if self.labels is not None:
+            if isinstance(self.labels, str) or len(self.labels) != 2:
+                raise InvalidParameterError(f"The segment 'labels' must be two strings. Got {self.labels!r} instead.")
+            object.__setattr__(self, "labels", tuple(str(label) for label in self.labels))
+
+    def _check(self, dim: int) -> None:
+        if self.a.size != dim:
+            raise InvalidParameterError(
+                f"The segment ends must have the input size {dim}. Got size {self.a.size} instead.")
+
+    def input_map(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """``origin = a`` and the one-column basis ``b - a`` (float64, taken as exact)."""
+        self._check(dim)
+        return self.a, (self.b - self.a)[:, None]
+
+    def rows(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        self._check(dim)
+        return np.array([[1.0], [-1.0]]), np.array([0.0, 1.0])
+
+    def bounding_box(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        self._check(dim)
+        return np.zeros(1), np.ones(1)
+
+    def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
+        self._check(dim)
+        return np.array([0.5]), 0.5
+
+    def digest(self) -> str:
+        return self._hash(self.a, self.b)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "segment", "points": list(self.labels) if self.labels is not None else None}
+
+    def summary(self) -> str:
+        ends = "a to b" if self.labels is None else " to ".join(self.labels)
+        return f"segment from {ends}"

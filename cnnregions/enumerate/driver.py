@@ -20,7 +20,7 @@ from .._validation import field_error
 from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count, run_tasks, workers_of
 from .checkpoint import Checkpoint
-from .domain import Domain
+from .domain import Domain, Plane, Segment
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .results import Region, RegionCount, SubtreeResult
 from .search import Search
@@ -46,8 +46,10 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     Parameters
     ----------
     network : Network
-    domain : Box, Plane or None
-        Count in all of the input space (None), in an open box, or on a plane.
+    domain : Domain (Box, Plane, Segment) or None
+        Count in all of the input space (None), in an open box, or on a plane.  A
+        windowed plane or a segment is split exactly by :mod:`cnnregions.geometry`
+        (no LP, no tolerance; ``tol`` is not used).
     tol : float
         A region is counted when it contains a ball of radius ``tol`` times the
         network's length scale (see :class:`RegionCount`).
@@ -64,6 +66,13 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     >>> sum(1 for _ in iter_regions(net))  # d^3 + d^2 + d + 1 (Example 1)
     15
     """
+    # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
+    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
+        from ..geometry.count import iter_geometric
+
+        yield from iter_geometric(network, domain)
+        return
+    # -- end issue 16 --
     problem = build_problem(network, domain, tol=tol)
     search = Search(problem)
     for w, r in search.dfs(search.root()):
@@ -95,8 +104,12 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     n_jobs : int
         Worker processes (joblib, loky backend); -1 for all cores.  The result,
         including ``lps`` and ``nodes``, does not depend on it.
-    domain : Box, Plane or None
-        Restrict the count to an open box or to a plane through three inputs.
+    domain : Domain (Box, Plane, Segment) or None
+        Restrict the count to an open box, to a plane through three inputs, or to the
+        segment between two inputs.  A windowed plane or a segment is counted exactly by
+        the geometric engine (:mod:`cnnregions.geometry`: polygons or intervals split
+        layer by layer, no LP, no tolerance); ``tol``, ``split``, ``scheduler`` and
+        ``checkpoint`` are then not used (it runs on ``n_jobs`` local processes).
     tol : float
         Radius threshold relative to the network's length scale: a region is
         counted when it contains a ball of radius ``tol * scale``.
@@ -127,6 +140,12 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     40
     """
     n_jobs = _check_jobs(n_jobs)
+    # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
+    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
+        from ..geometry.count import count_geometric
+
+        return count_geometric(network, domain, n_jobs=n_jobs, progress=progress)
+    # -- end issue 16 --
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)
     start = time.perf_counter()

@@ -86,7 +86,11 @@ class RegionCount:
     reused_subtrees : int
         Subtrees taken from a checkpoint instead of being searched.
     backend : str
-        ``"serial"``, ``"loky"`` (local processes) or ``"dask"``.
+        ``"serial"``, ``"loky"`` (local processes) or ``"dask"``; ``"geometric"`` for the
+        polygon/segment engine of :mod:`cnnregions.geometry` (windowed planes, segments).
+    exact_decisions : int
+        Geometric engine only: decisions made in exact rational arithmetic because
+        floats could not certify them (0 for the LP search).
     """
 
     regions: int
@@ -102,6 +106,7 @@ class RegionCount:
     n_jobs: int
     reused_subtrees: int = 0
     backend: str = "serial"
+    exact_decisions: int = 0
 
     @property
     def lps_per_region(self) -> float:
@@ -117,6 +122,6 @@ class RegionCount:
             "smallest_radius": self.smallest_radius, "largest_rejected_radius": self.largest_rejected_radius,
             "tolerance": self.tolerance, "scale": self.scale, "neurons": self.neurons,
             "subtrees": self.subtrees, "n_jobs": self.n_jobs, "reused_subtrees": self.reused_subtrees,
-            "backend": self.backend,
+            "backend": self.backend, "exact_decisions": self.exact_decisions,
             "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
         }
