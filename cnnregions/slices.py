@@ -18,7 +18,7 @@ from .enumerate.problem import DEFAULT_TOLERANCE
 from .geometry.count import plane_polygons
 from .models.network import Network
 
-__all__ = ["DEFAULT_WINDOW", "PlanePieces", "SlicePolygon", "polygon_area", "region_polygon", "slice_polygons"]
+__all__ = ["DEFAULT_WINDOW", "SlicePolygon", "polygon_area", "slice_polygons"]
 
 #: Window used when neither the plane nor the caller gives one: the three points
 #: (at (0, 0), (1, 0), (0, 1)) with a margin of half the unit on every side.
