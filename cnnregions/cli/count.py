@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
         more = f", ... ({len(breakpoints) - 2} in all)" if len(breakpoints) > 22 else ""
         print(f"breakpoints    t = {shown}{more}")
     if result.backend == "geometric":
-        print(f"exact          {result.exact_decisions} decisions in rational arithmetic; no tolerance "
-              f"(smallest region: area/perimeter {result.smallest_radius:.3g})")
+        print(f"exact          {result.exact_decisions} decisions in rational arithmetic, no tolerance; every region "
+              f"holds a ball of radius {result.smallest_radius:.3g} in the domain's coordinates")
         return 0
     print(f"thinnest       every region holds a ball of radius {result.smallest_radius:.3g} "
           f"(tolerance {result.tolerance:.3g}; largest rejected {result.largest_rejected_radius:.3g})")
