@@ -7,3 +7,5 @@
 - :mod:`.segment`: the regions met by a segment (breakpoints along it);
 - :mod:`.count`: the entry points used by :func:`~cnnregions.enumerate.count_regions`.
 """
+
+__all__: list[str] = []   # the modules are the interface: cnnregions.geometry.count, .slice2d, .segment, ...

@@ -45,7 +45,7 @@ def from_float(x: float):
     """A float64 as the exact rational it is."""
     return _rational(*float(x).as_integer_ratio())
 
-__all__ = ["ExactChain", "clip", "first_layer_row", "to_float"]
+__all__ = ["ExactChain", "clip", "first_layer_row", "from_float", "rat", "to_float", "value"]
 
 
 def _to_int(values: np.ndarray) -> tuple[np.ndarray, int]:
