@@ -17,7 +17,7 @@ from .enumerate import RegionCount, count_regions
 from .errors import ComputationTooLargeError, InvalidParameterError
 from .models.network import Network
 
-__all__ = ["BoundCheck", "Comparison", "compare_network"]
+__all__ = ["BOUNDS", "BoundCheck", "Comparison", "applicable_bounds", "check_bounds", "compare_network"]
 
 #: (key in bounds_summary, label, kind) for every bound the comparison sets beside the count.
 BOUNDS = (
@@ -88,6 +88,28 @@ def _check(key: str, label: str, kind: str, value: int | None, exact: int, reaso
     return BoundCheck(key, label, kind, int(value), holds, verdict, None)
 
 
+def applicable_bounds(architecture) -> dict[str, Any]:
+    """:func:`cnnregions.theory.bounds_summary` of ``architecture``, or every bound null with the reason.
+
+    Architectures the paper's formulas do not cover at all (e.g. dense layers)
+    make ``bounds_summary`` raise; then every bound of :data:`BOUNDS` is None and
+    ``not_applicable`` holds the reason, so callers can still report them.
+    """
+    from .theory import bounds_summary
+
+    try:
+        return bounds_summary(architecture)
+    except (InvalidParameterError, ComputationTooLargeError) as exc:  # e.g. layers the paper does not cover
+        return {"not_applicable": {key: str(exc) for key, _, _ in BOUNDS}, "notes": [str(exc)]}
+
+
+def check_bounds(bounds: dict[str, Any], regions: int) -> tuple[BoundCheck, ...]:
+    """Every bound of :data:`BOUNDS` in ``bounds`` beside the count ``regions``, with its verdict."""
+    reasons = bounds.get("not_applicable", {})
+    return tuple(_check(key, label, kind, bounds.get(key), regions, reasons.get(key))
+                 for key, label, kind in BOUNDS)
+
+
 def compare_network(network: Network, *, sample_points: int = 1_000_000, seed: int | None = 0,
                     n_jobs: int = 1, bounds: dict[str, Any] | None = None) -> Comparison:
     """Exact count, every applicable bound of the paper, and a sampling estimate.
@@ -108,19 +130,12 @@ def compare_network(network: Network, *, sample_points: int = 1_000_000, seed: i
     -------
     Comparison
     """
-    from .theory import bounds_summary
-
     if isinstance(sample_points, bool) or not isinstance(sample_points, int) or sample_points < 0:
         raise InvalidParameterError(f"The 'sample_points' must be a non-negative integer. Got {sample_points!r} instead.")
     exact = count_regions(network, n_jobs=n_jobs)
     if bounds is None:
-        try:
-            bounds = bounds_summary(network.architecture)
-        except (InvalidParameterError, ComputationTooLargeError) as exc:  # e.g. layers the paper does not cover
-            bounds = {"not_applicable": {key: str(exc) for key, _, _ in BOUNDS}}
-    reasons = bounds.get("not_applicable", {})
-    checks = tuple(_check(key, label, kind, bounds.get(key), exact.regions, reasons.get(key))
-                   for key, label, kind in BOUNDS)
+        bounds = applicable_bounds(network.architecture)
+    checks = check_bounds(bounds, exact.regions)
     sampling = None
     if sample_points:
         from .sampling import sample_regions
