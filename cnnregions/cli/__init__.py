@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: The subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ("count", "bounds", "sample", "compare", "convert", "plot_slice", "plot_line")
+SUBCOMMANDS = ("count", "bounds", "sample", "compare", "convert", "plot_slice", "plot_line", "study")
 
 
 def build_parser() -> argparse.ArgumentParser:
