@@ -5,9 +5,9 @@ input 1x4x1, 2 filters 1x2, then d2 filters 1x2x2, d2 = 1..8) and the 2-D networ
 where eq. (4) overcounts (input 3x3x1, d filters 2x2), per d:
 
 - the exact count R_{N,theta} for K He-initialised weight draws (mean, min, max);
-- the best count found by searching over theta (the best draw, then a local search
-  that perturbs the weights and keeps improvements): an empirical lower bound on
-  R_N, beside Theorem 5's lower bound;
+- the best count found by searching over theta (``cnnregions study``: the best
+  draws, then the default search strategy of cnnregions.study): an empirical lower
+  bound on R_N, beside Theorem 5's lower bound;
 - the sampling estimate (the paper's method, Section 6) at a stated budget;
 - the bounds (exact integers from cnnregions.theory) and the paper's printed values;
 - exact vs sampling on the first draw: points sampling needs to find 50/90/99% of
@@ -31,7 +31,7 @@ import numpy as np
 from cnnregions import he_network, paper_architecture
 from cnnregions.enumerate import count_regions, iter_regions
 from cnnregions.sampling import points_to_coverage, sample_regions
-from cnnregions.theory import bounds_summary
+from cnnregions.study import DEFAULT_STRATEGY, run_study
 
 #: The paper's printed values (NOTES.md).
 PAPER = {
@@ -48,40 +48,20 @@ BOUND_KEYS = {"example1": ("eq4", "theorem1", "lemma2"),
               "pitfall2d": ("eq4", "theorem1", "lemma2")}
 
 
-def local_search(net, start: int, steps: int, rng: np.random.Generator, sigma: float = 0.25):
-    """Perturb every weight and bias by sigma times its layer's He std; keep improvements."""
-    best_net, best = net, start
-    for _ in range(steps):
-        weights, biases = [], []
-        for w, b in zip(best_net.weights, best_net.biases):
-            std = np.sqrt(2.0 / np.prod(w.shape[1:]))
-            weights.append(w + sigma * std * rng.standard_normal(w.shape))
-            biases.append(b + sigma * std * rng.standard_normal(b.shape))
-        candidate = best_net.with_weights(weights, biases)
-        count = count_regions(candidate).regions
-        if count > best:
-            best_net, best = candidate, count
-    return best
-
-
-def study(family: str, d: int, args, rng: np.random.Generator) -> dict:
+def study(family: str, d: int, args) -> dict:
     arch = paper_architecture(f"{family}-d{d}")
-    bounds = bounds_summary(arch)
-    nets = [he_network(arch, seed=s) for s in range(args.draws)]
-    counts, seconds = [], []
-    for net in nets:
-        result = count_regions(net)
-        counts.append(result.regions)
-        seconds.append(result.seconds)
-    top = int(np.argmax(counts))
-    best = local_search(nets[top], counts[top], args.search_steps, rng)
-    first = nets[0]
+    result = run_study(arch, draws=args.draws, search=args.search, n_jobs=args.jobs)
+    bounds = result.bounds
+    counts = [regions for _, regions in result.draws]
+    best = result.best_regions
+    first = he_network(arch, seed=0)
+    seconds = [count_regions(first).seconds]
     sampled = sample_regions(first, args.sample_points, seed=0)
     patterns = np.array([r.pattern for r in iter_regions(first)])
     coverage = points_to_coverage(first, patterns, max_points=args.coverage_points, seed=0)
     row = {"family": family, "d": d, "neurons": arch.n_neurons, "draws": counts,
            "exact_mean": float(np.mean(counts)), "exact_min": min(counts), "exact_max": max(counts),
-           "best_theta": best, "sampling": sampled.regions_found, "sampling_points": sampled.points,
+           "best_theta": best, "best_found": result.best_found, "sampling": sampled.regions_found, "sampling_points": sampled.points,
            "exact_seconds_first": seconds[0], "sampling_seconds": sampled.seconds,
            "coverage_points": dict(zip(["50%", "90%", "99%"], coverage.points_needed)),
            "coverage_outside": coverage.outside, "coverage_seconds": coverage.seconds,
@@ -94,9 +74,15 @@ def study(family: str, d: int, args, rng: np.random.Generator) -> dict:
     return row
 
 
+def _search_budget(args) -> str:
+    if hasattr(args, "search"):
+        return f"{args.search} exact counts of `cnnregions study`'s search ({args.strategy})"
+    return f"a local search of {args.search_steps} steps"  # a report saved before issue 12
+
+
 def markdown(rows: list[dict], args) -> str:
     out = [f"Exact counts for {args.draws} He-initialised draws per network (seeds 0..{args.draws - 1}), best theta "
-           f"after a local search of {args.search_steps} steps, sampling at {args.sample_points:,} points "
+           f"after {_search_budget(args)}, sampling at {args.sample_points:,} points "
            f"(max over the paper's stds 3..13, seed 0, first draw).", ""]
     for family, title in (("example1", "Table 1 (Example 1: input 1x3x1, d1 filters 1x2)"),
                           ("example4", "Table 2 (Example 4: input 1x4x1; 2 filters 1x2; d2 filters 1x2x2)"),
@@ -163,8 +149,9 @@ def chart(rows: list[dict], path: Path) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="d <= 3, 2 draws, small budgets (for the tests)")
-    parser.add_argument("--draws", type=int, default=10)
-    parser.add_argument("--search-steps", type=int, default=20)
+    parser.add_argument("--draws", type=int, default=20)
+    parser.add_argument("--search", type=int, default=180, help="exact counts spent searching for the maximum")
+    parser.add_argument("--jobs", type=int, default=1, help="counts in parallel (cnnregions study --jobs)")
     parser.add_argument("--sample-points", type=int, default=10_000_000)
     parser.add_argument("--coverage-points", type=int, default=200_000_000)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
@@ -180,13 +167,13 @@ def main(argv=None) -> None:
     ds, ds2 = range(1, 9), (2, 3, 4)
     if args.quick:
         ds, ds2 = range(1, 4), (2,)
-        args.draws, args.search_steps, args.sample_points, args.coverage_points = 2, 2, 20_000, 200_000
-    rng = np.random.default_rng(2020)
+        args.draws, args.search, args.sample_points, args.coverage_points = 2, 4, 20_000, 200_000
+    args.strategy = DEFAULT_STRATEGY
     start = time.perf_counter()
     rows = []
     for family, values in (("example1", ds), ("example4", ds), ("pitfall2d", ds2)):
         for d in values:
-            rows.append(study(family, d, args, rng))
+            rows.append(study(family, d, args))
             r = rows[-1]
             print(f"{family}-d{d}: exact {r['exact_min']}..{r['exact_max']} (mean {r['exact_mean']:.1f}), "
                   f"best {r['best_theta']}, sampling {r['sampling']}, 99% after "
