@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from .._validation import InvalidParameterError
 
@@ -30,7 +31,7 @@ VERSION = 1
 class Ledger:
     """An open study checkpoint; use :meth:`open`, then :meth:`close` (or ``with``)."""
 
-    def __init__(self, path: Path, handle, done: dict[str, dict]) -> None:
+    def __init__(self, path: Path, handle: BinaryIO, done: dict[str, dict]) -> None:
         self.path = path
         self._handle = handle
         self.done = done
@@ -71,12 +72,12 @@ class Ledger:
                     raise InvalidParameterError(
                         f"The checkpoint '{path}' must hold one JSON record per line. Got a damaged line {number} instead.") from None
                 good += len(line) + 1
-            handle = open(path, "r+b")
+            handle: BinaryIO = open(path, "r+b")  # noqa: SIM115 (kept open while the study records)
             handle.truncate(good)
             handle.seek(good)
         else:
             try:
-                handle = open(path, "wb")
+                handle = open(path, "wb")  # noqa: SIM115 (kept open while the study records)
             except OSError as exc:
                 raise InvalidParameterError(f"The checkpoint '{path}' must be writable. Got {exc} instead.") from None
             handle.write(json.dumps(header, sort_keys=True).encode() + b"\n")

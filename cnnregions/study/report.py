@@ -68,7 +68,7 @@ def plot_study(result: StudyResult, title: str, *, figsize=(8.0, 4.6), dpi: int 
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    bins = np.geomspace(max(counts.min(), 1) / 1.05, counts.max() * 1.05, 16)
+    bins = np.geomspace(max(counts.min(), 1) / 1.05, counts.max() * 1.05, 16).tolist()
     ax.hist(counts, bins=bins, color="C0", alpha=0.7, label=f"R_(N,theta), {len(counts)} He draws")
     ax.axvline(result.best_regions, color="C2", linewidth=2.5, label=f"best theta found: {result.best_regions:,}")
     styles = {"upper": ("--", "0.35"), "lower": (":", "C3")}
