@@ -116,3 +116,14 @@ def test_json_form_statistics():
 def test_bad_parameters(field, value):
     with pytest.raises(ValueError, match=f"'{field}' must be"):
         run_study(paper_architecture("example4-d1"), **{field: value})
+
+
+def test_a_dask_cluster_gives_the_same_study():
+    distributed = pytest.importorskip("distributed")
+    arch = paper_architecture("example4-d1")
+    serial = run_study(arch, draws=3, search=4, population=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        on_dask = run_study(arch, draws=3, search=4, population=2, scheduler=client)
+    _same(serial, on_dask)
+    assert on_dask.backend == "dask"
