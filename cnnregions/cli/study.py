@@ -8,10 +8,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from .._validation import InvalidParameterError
 from ..enumerate import DEFAULT_TOLERANCE
 from ..enumerate.backends import DEFAULT_CONNECT_TIMEOUT
-from ..models.io import architecture_of
+from ..errors import InvalidParameterError
+from ..models.resolve import resolve_architecture
 from ..study import DEFAULT_STRATEGY, STRATEGIES, StudyResult, run_study
 from ._common import emit_json, float_type, jobs_count, nonnegative_int, positive_finite, positive_int
 
@@ -72,7 +72,7 @@ def payload(args: argparse.Namespace, result: StudyResult) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    arch = architecture_of(args.net)
+    arch = resolve_architecture(args.net)
     out = _writable_dir(args.out) if args.out else None  # refuse before hours of counting
     best_out = args.best_out or (str(out / "best.npz") if out is not None else None)
     if args.best_out:

@@ -21,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import InvalidParameterError, check_int, field_error
+from .._validation import check_int, field_error
 from ..compare import BoundCheck, applicable_bounds, check_bounds
 from ..enumerate import DEFAULT_TOLERANCE, count_regions
 from ..enumerate.backends import DEFAULT_CONNECT_TIMEOUT
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.io import load_network, save_network
 from ..models.network import Network, he_network

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 
 __all__ = ["Ledger"]
 

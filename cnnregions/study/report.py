@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from .core import QUANTILES, StudyResult
 
 __all__ = ["markdown", "plot_study", "save_study_plot"]

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.network import Network
 
