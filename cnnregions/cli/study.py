@@ -15,6 +15,8 @@ from ..models.resolve import resolve_architecture
 from ..study import DEFAULT_STRATEGY, STRATEGIES, StudyResult, run_study
 from ._common import emit_json, float_type, jobs_count, nonnegative_int, positive_finite, positive_int
 
+__all__ = ["add_parser", "payload", "run"]
+
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
 

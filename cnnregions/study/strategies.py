@@ -35,7 +35,7 @@ from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.network import Network
 
-__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "HeCoder", "make_strategy"]
+__all__ = ["CMAES", "DEFAULT_STRATEGY", "STRATEGIES", "EvolutionStrategy", "HeCoder", "LocalSearch", "make_strategy"]
 
 #: Names of the strategies, for ``--strategy``.
 STRATEGIES = ("es", "cma", "local")
