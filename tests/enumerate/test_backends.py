@@ -102,6 +102,7 @@ def test_cli_against_dask_scheduler_and_workers_started_as_processes(dask_proces
     assert result["backend"] == "dask" and result["n_jobs"] == 2
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_on_a_dask_cluster_then_resume(dask_processes, tmp_path):
     from test_checkpoint import _fc_net, _kill_when_recorded
 
