@@ -42,7 +42,7 @@ from ..errors import InvalidParameterError
 from .results import SubtreeResult
 from .search import Node
 
-__all__ = ["Checkpoint", "NodeShape", "Record"]
+__all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node"]
 
 FORMAT = "cnnregions-checkpoint"
 VERSION = 2
@@ -67,13 +67,9 @@ class Record:
     children: tuple[tuple[Node, ...], ...]
 
 
-class _Bad(Exception):
-    """A record that fails validation: ``_Bad(expected, got)``."""
-
-    def __init__(self, expected: str, got: object = "something else") -> None:
-        super().__init__(expected)
-        self.expected = expected
-        self.got = got if isinstance(got, str) else _short(got)
+def _bad(expected: str, got: object = "something else") -> ValueError:
+    """A record that fails validation: ``ValueError(expected, got)``, caught in :func:`_parse`."""
+    return ValueError(expected, got if isinstance(got, str) else _short(got))
 
 
 def _bits(values) -> str:
@@ -82,11 +78,11 @@ def _bits(values) -> str:
 
 def _unbits(text: object, length: int, what: str) -> np.ndarray:
     if not isinstance(text, str) or len(text) != 2 * ((length + 7) // 8):
-        raise _Bad(f"{what} of {length} bits", text)
+        raise _bad(f"{what} of {length} bits", text)
     try:
         return np.unpackbits(np.frombuffer(bytes.fromhex(text), dtype=np.uint8))[:length].astype(bool)
     except ValueError:
-        raise _Bad(f"{what} in hexadecimal", text) from None
+        raise _bad(f"{what} in hexadecimal", text) from None
 
 
 def encode_node(node: Node) -> dict:
@@ -98,36 +94,36 @@ def encode_node(node: Node) -> dict:
 
 def _int(value: object, what: str, lo: int = 0, hi: float = math.inf) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value < hi:
-        raise _Bad(f"{what} an integer in [{lo}, {hi})" if hi < math.inf else f"{what} an integer >= {lo}", _short(value))
+        raise _bad(f"{what} an integer in [{lo}, {hi})" if hi < math.inf else f"{what} an integer >= {lo}", _short(value))
     return value
 
 
 def decode_node(data: object, shape: NodeShape) -> Node:
     if not isinstance(data, dict) or set(data) != {"k", "prefix", "splits", "center", "radius", "screen"}:
-        raise _Bad("a node with keys k, prefix, splits, center, radius, screen", data)
+        raise _bad("a node with keys k, prefix, splits, center, radius, screen", data)
     k = _int(data["k"], "a node's 'k'", 1, shape.n_neurons)
     prefix = _unbits(data["prefix"], k, "a node's 'prefix'")
     splits = data["splits"]
     if not isinstance(splits, list) or not all(isinstance(s, list) and len(s) == 2 for s in splits):
-        raise _Bad("a node's 'splits' as [neuron, 0 or 1] pairs", splits)
+        raise _bad("a node's 'splits' as [neuron, 0 or 1] pairs", splits)
     pairs = tuple((_int(j, "a split neuron", 0, k), bool(_int(a, "a split sign", 0, 2))) for j, a in splits)
     if any(p[0] >= q[0] for p, q in itertools.pairwise(pairs)) or any(prefix[j] != a for j, a in pairs):
-        raise _Bad("a node's 'splits' increasing and agreeing with its prefix", splits)
+        raise _bad("a node's 'splits' increasing and agreeing with its prefix", splits)
     try:
         center = np.frombuffer(base64.b64decode(data["center"], validate=True), dtype="<f8").astype(np.float64)
     except (TypeError, ValueError):
-        raise _Bad("a node's 'center' in base64") from None
+        raise _bad("a node's 'center' in base64") from None
     radius = data["radius"]
     if center.shape != (shape.dim,) or not np.isfinite(center).all():
-        raise _Bad(f"a node's 'center' of {shape.dim} finite numbers", f"{center.size} numbers")
+        raise _bad(f"a node's 'center' of {shape.dim} finite numbers", f"{center.size} numbers")
     if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not (0 < radius < math.inf):
-        raise _Bad("a node's 'radius' positive and finite", radius)
+        raise _bad("a node's 'radius' positive and finite", radius)
     screen = data["screen"]
     if screen is not None:
         layer = int(np.searchsorted(shape.starts, k, side="right")) - 1
         size = shape.starts[layer + 1] - shape.starts[layer]
         if not isinstance(screen, list) or len(screen) != 2:
-            raise _Bad("a node's 'screen' as two bit strings", screen)
+            raise _bad("a node's 'screen' as two bit strings", screen)
         screen = tuple(tuple(bool(b) for b in _unbits(s, size, "a node's 'screen'")) for s in screen)
     return Node(k, prefix, pairs, center, float(radius), screen)
 
@@ -136,15 +132,15 @@ def _decode_record(record: object, shape: NodeShape) -> Record:
     keys = {"piece", "regions", "lps", "nodes", "min_radius", "max_rejected", "seconds", "cpu_seconds", "children",
             "check"}
     if not isinstance(record, dict) or set(record) != keys:
-        raise _Bad("a record with keys " + ", ".join(sorted(keys)),
+        raise _bad("a record with keys " + ", ".join(sorted(keys)),
                    sorted(record) if isinstance(record, dict) else record)
     piece = record["piece"]
     if not isinstance(piece, list) or not piece:
-        raise _Bad("a non-empty list 'piece'", piece)
+        raise _bad("a non-empty list 'piece'", piece)
     piece = tuple(_int(i, "'piece' entries", 0) for i in piece)
     stats = {key: _int(record[key], f"'{key}'", 0) for key in ("regions", "lps", "nodes")}
     if stats["regions"] > stats["nodes"]:
-        raise _Bad("'regions' at most 'nodes'", f"{stats['regions']} regions in {stats['nodes']} nodes")
+        raise _bad("'regions' at most 'nodes'", f"{stats['regions']} regions in {stats['nodes']} nodes")
     floats = {}
     for key in ("min_radius", "max_rejected", "seconds", "cpu_seconds"):
         value = record[key]
@@ -152,11 +148,11 @@ def _decode_record(record: object, shape: NodeShape) -> Record:
             floats[key] = math.inf
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < math.inf):
-            raise _Bad(f"'{key}' a finite non-negative number", _short(value))
+            raise _bad(f"'{key}' a finite non-negative number", _short(value))
         floats[key] = float(value)
     children = record["children"]
     if not isinstance(children, list) or not all(isinstance(c, list) and c for c in children):
-        raise _Bad("'children' a list of non-empty lists of nodes", children)
+        raise _bad("'children' a list of non-empty lists of nodes", children)
     nodes = tuple(tuple(decode_node(n, shape) for n in child) for child in children)
     result = SubtreeResult(piece, stats["regions"], stats["lps"], stats["nodes"], floats["min_radius"],
                            floats["max_rejected"], floats["seconds"], floats["cpu_seconds"])
@@ -327,17 +323,18 @@ def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, 
             entry = _decode_record(record, shape)
             piece = entry.result.piece
             if record["check"] != _digest(record, salt):
-                raise _Bad("a 'check' digest that matches the line", "a line edited after it was written")
+                raise _bad("a 'check' digest that matches the line", "a line edited after it was written")
             if piece in done:
-                raise _Bad("a task recorded once", f"piece {list(piece)} again")
+                raise _bad("a task recorded once", f"piece {list(piece)} again")
             if len(piece) == 1 and piece[0] >= initial:
-                raise _Bad(f"one of the {initial} initial tasks", f"piece {list(piece)}")
+                raise _bad(f"one of the {initial} initial tasks", f"piece {list(piece)}")
             parent = done.get(piece[:-1])
             if len(piece) > 1 and (parent is None or piece[-1] >= len(parent.children)):
-                raise _Bad("a child of a task recorded on an earlier line", f"piece {list(piece)}")
-        except _Bad as bad:
+                raise _bad("a child of a task recorded on an earlier line", f"piece {list(piece)}")
+        except ValueError as bad:
+            expected, got = (bad.args + ("something else",))[:2] if len(bad.args) != 1 else (bad.args[0], "something else")
             raise InvalidParameterError(
-                f"The checkpoint '{path}' line {number} must hold {bad.expected}. Got {bad.got} instead.") from None
+                f"The checkpoint '{path}' line {number} must hold {expected}. Got {got} instead.") from None
         done[piece] = entry
         size += len(line) + 1
     return done, size

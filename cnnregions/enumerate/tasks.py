@@ -29,7 +29,7 @@ from .problem import SearchProblem
 from .results import SubtreeResult
 from .search import WORK_PER_LP, Node, Search
 
-__all__ = ["DEFAULT_BUDGET", "Task", "TaskOptions", "frontier_digest", "group_leftover", "make_tasks",
+__all__ = ["DEFAULT_BUDGET", "Task", "TaskOptions", "deepen", "frontier_digest", "group_leftover", "make_tasks",
            "run_task", "split_tree"]
 
 #: Default work budget of a task: 1,600 units (``WORK_PER_LP`` = 8 per LP, 1 per node), at
