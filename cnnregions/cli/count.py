@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
-from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, Segment, count_regions
+from ..enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, DEFAULT_TOLERANCE, Segment, count_regions
 from ..models.resolve import resolve
 from ._common import (
     add_net_argument,
     emit_json,
     float_type,
     jobs_count,
+    nonnegative_int,
     positive_finite,
     positive_int,
     print_network,
@@ -35,17 +38,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE,
                    help=f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})")
     p.add_argument("--split", type=positive_int, default=DEFAULT_SPLIT,
-                   help=f"number of subtrees the search is split into (default {DEFAULT_SPLIT})")
+                   help=f"number of initial tasks (subtrees of a breadth-first split; default {DEFAULT_SPLIT})")
+    p.add_argument("--budget", type=nonnegative_int, default=DEFAULT_BUDGET, metavar="UNITS",
+                   help=f"work after which a task hands its unexplored nodes back as new tasks, in units of "
+                        f"8 per LP and 1 per node (default {DEFAULT_BUDGET}; 0: never). The count does not depend on it")
     # -- long runs: a dask cluster, checkpoint and resume ---------------------------------
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a dask.distributed cluster (e.g. tcp://host:8786); needs the 'cluster' extra")
     p.add_argument("--connect-timeout", type=positive_finite, default=10.0, metavar="SECONDS",
                    help="how long to try to reach the scheduler (default 10)")
     p.add_argument("--checkpoint", metavar="FILE",
-                   help="append finished subtrees to FILE and skip those it already holds (resume)")
+                   help="append finished tasks to FILE and skip those it already holds (resume)")
     # -- domains: a box or a plane (cli/_domain.py) ---------------------------------------
     add_domain_arguments(p)
     p.set_defaults(func=run)
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"cnnregions count: warning: {message}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,9 +63,12 @@ def run(args: argparse.Namespace) -> int:
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
-    result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress,
-                           domain=domain, scheduler=args.scheduler, checkpoint=args.checkpoint,
-                           connect_timeout=args.connect_timeout)
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_line
+        result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split,
+                               budget=args.budget or None, progress=progress, domain=domain,
+                               scheduler=args.scheduler, checkpoint=args.checkpoint,
+                               connect_timeout=args.connect_timeout)
     breakpoints = None
     if isinstance(domain, Segment):  # issue 13 item 4: the breakpoints along the segment too
         from ..geometry.count import segment_regions
@@ -76,9 +89,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"search nodes   {result.nodes}")
     workers = f"{result.n_jobs} {'dask worker' if result.backend == 'dask' else 'job'}{'s' if result.n_jobs != 1 else ''}"
     print(f"time           {result.seconds:.3f} s ({result.regions_per_second:.0f} regions/s, "
-          f"{workers}, {result.subtrees} subtrees)")
+          f"{workers})")
+    if result.backend != "geometric":
+        print(f"tasks          {result.tasks} (longest {result.max_task_seconds:.3f} s, sum {result.sum_task_seconds:.3f} s: "
+              f"at most {result.sum_task_seconds / max(result.max_task_seconds, 1e-9):.0f}x faster on many workers)")
     if args.checkpoint:
-        print(f"checkpoint     {args.checkpoint}: {result.reused_subtrees} of {result.subtrees} subtrees reused")
+        print(f"checkpoint     {args.checkpoint}: {result.reused_tasks} of {result.tasks} tasks reused")
     if breakpoints is not None:
         shown = ", ".join(f"{t:.6g}" for t in breakpoints[1:-1][:20])
         more = f", ... ({len(breakpoints) - 2} in all)" if len(breakpoints) > 22 else ""

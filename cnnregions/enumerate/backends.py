@@ -1,27 +1,32 @@
-"""Where the subtree tasks run: in this process, on local cores (joblib's loky
-backend) or on a dask.distributed cluster (joblib's dask backend).
+"""Where the tasks run: in this process, on local cores (a loky process pool)
+or on a dask.distributed cluster (futures, ``as_completed``).
 
-Every backend runs the same tasks with the same function, each task with a fresh
-search state, so the count and the statistics do not depend on the backend.
+A :class:`Pool` takes tasks at any time (the children of a task are submitted
+when it comes back) and yields results as they finish.  Every backend runs the
+same tasks with the same function, each with a fresh search state, so the count
+and the statistics do not depend on the backend.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import pickle
+from collections import deque
+from collections.abc import Iterator
+from typing import Self
 
 from ..errors import InvalidParameterError
 from .problem import SearchProblem
 from .results import SubtreeResult
 from .search import Node
-from .tasks import search_subtree
+from .tasks import Task, TaskOptions, run_task
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "connect", "cpu_count", "run_tasks", "workers_of"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Pool", "connect", "cpu_count", "workers_of"]
 
 #: Seconds allowed to reach a dask scheduler before giving up.
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
-Task = tuple[int, Sequence[Node]]
+Outcome = tuple[SubtreeResult, list[list[Node]]]
 
 
 def connect(scheduler, timeout: float = DEFAULT_CONNECT_TIMEOUT):
@@ -58,32 +63,85 @@ def workers_of(client) -> int:
     return len(client.scheduler_info().get("workers", {}))
 
 
-def run_tasks(problem: SearchProblem, tasks: Sequence[Task], *, n_jobs: int = 1,
-              client=None) -> Iterator[SubtreeResult]:
-    """Run ``tasks`` and yield their results as they finish (in any order).
-
-    With a dask ``client`` the problem is broadcast to every worker once
-    (joblib's ``scatter``), so each task ships only its nodes and returns only
-    its statistics.
-    """
-    if not tasks:
-        return
-    if client is not None:
-        from joblib import Parallel, delayed, parallel_config
-
-        with parallel_config(backend="dask", client=client, scatter=[problem]):
-            parallel = Parallel(return_as="generator_unordered", batch_size=1)
-            yield from parallel(delayed(search_subtree)(problem, i, nodes) for i, nodes in tasks)
-        return
-    if n_jobs == 1:
-        for i, nodes in tasks:
-            yield search_subtree(problem, i, nodes)
-        return
-    from joblib import Parallel, delayed
-
-    parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered", batch_size="auto")
-    yield from parallel(delayed(search_subtree)(problem, i, nodes) for i, nodes in tasks)
-
-
 def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _run_pickled(blob: bytes, task: Task, options: TaskOptions) -> Outcome:
+    """Worker side of the loky pool: the problem travels pickled once, as bytes."""
+    return run_task(pickle.loads(blob), task, options)
+
+
+class Pool:
+    """Runs tasks serially, on ``n_jobs`` local processes, or on a dask ``client``.
+
+    Use :meth:`submit` for every task, and iterate :meth:`results`, which yields
+    ``(result, children)`` as tasks finish, until no task is pending; tasks may
+    be submitted while iterating.  Shallower pieces are started first.
+    """
+
+    def __init__(self, problem: SearchProblem, options: TaskOptions, *, n_jobs: int = 1, client=None) -> None:
+        self.problem = problem
+        self.options = options
+        self._client = client
+        self._queue: deque[Task] = deque()
+        self._pending: set = set()
+        self._executor = None
+        if client is not None:
+            # The problem is sent to every worker once; tasks carry only their nodes.
+            self._problem = client.scatter(problem, broadcast=True, hash=False)
+        elif n_jobs > 1:
+            # joblib's own factory for loky's (process-wide) reusable executor, so that a later
+            # joblib.Parallel in the same process finds an executor it can reuse.
+            from joblib.executor import get_memmapping_executor
+
+            self._executor = get_memmapping_executor(n_jobs)
+            self._blob = pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def submit(self, task: Task) -> None:
+        if self._client is not None:
+            future = self._client.submit(run_task, self._problem, task, self.options, pure=False,
+                                         priority=-len(task.piece))
+            self._pending.add(future)
+        elif self._executor is not None:
+            self._pending.add(self._executor.submit(_run_pickled, self._blob, task, self.options))
+        else:
+            self._queue.append(task)
+
+    def results(self) -> Iterator[Outcome]:
+        if self._client is not None:
+            from distributed import wait as dask_wait
+
+            while self._pending:
+                with self._client.as_current():  # wait() looks for the current client, and ours need not be the default
+                    done = dask_wait(list(self._pending), return_when="FIRST_COMPLETED").done
+                self._pending -= done
+                ordered = sorted(done, key=lambda f: f.key)  # any order is right; this one is reproducible
+                yield from self._client.gather(ordered)
+        elif self._executor is not None:
+            from concurrent.futures import FIRST_COMPLETED, wait
+
+            while self._pending:
+                done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+                self._pending -= done
+                for future in done:
+                    yield future.result()
+        else:
+            while self._queue:
+                yield run_task(self.problem, self._queue.popleft(), self.options)
+
+    def close(self) -> None:
+        """Cancel what is still pending (after an error or an interrupt)."""
+        if self._client is not None:
+            self._client.cancel([*self._pending, self._problem])
+        else:
+            for future in self._pending:
+                future.cancel()
+        self._pending.clear()
+        self._queue.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,116 +1,351 @@
-"""Checkpoints: an append-only JSON-lines record of finished subtrees.
+"""Checkpoints: an append-only JSON-lines record of finished tasks.
 
 The first line is a header that identifies the count (network fingerprint,
-domain, tolerance, split and a digest of the subtrees themselves); each further
-line is one finished subtree's statistics, flushed and fsync'd as soon as the
-subtree is done.  Re-running the same count with the same file skips the
-recorded subtrees and gives the same final result.  A file written for another
-network or other settings is refused; a torn last line (the process was killed
-while writing it) is dropped.
+domain, tolerance, split, budget and a digest of the initial tasks); each
+further line is one finished task: its piece (path of child indices from an
+initial task, see :mod:`.tasks`), its statistics, its seconds (wall clock and
+CPU), the nodes of its
+child tasks (so that a resumed count knows the work that is left without
+searching the task again) and a check digest that ties the line to the header.
+
+A line is written with one ``write`` call as soon as the task is done and
+fsync'd at least every :data:`SYNC_SECONDS` (and on close): a killed process
+loses nothing that was written; a crash of the machine loses at most the last
+second's tasks, which a resume searches again.  Re-running the same count with
+the same file skips the recorded tasks and gives the same result.  The file is
+locked (``flock``) while a count uses it: a second count on it is refused.  A
+file written for another network or other settings, or by another checkpoint
+version, is refused; a torn last line (killed while writing) is dropped; every
+other line must be a valid record of this count (known piece, not repeated,
+non-negative integers, finite floats, nodes that fit the network) or the file
+is refused, naming the line.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import itertools
 import json
+import math
 import os
+import stat
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Self
 
-from .._validation import InvalidParameterError
+import numpy as np
+
+from ..errors import InvalidParameterError
 from .results import SubtreeResult
+from .search import Node
 
-__all__ = ["Checkpoint"]
+__all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node"]
 
 FORMAT = "cnnregions-checkpoint"
-VERSION = 1
+VERSION = 2
+#: At most this many seconds of finished tasks are not yet fsync'd.
+SYNC_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class NodeShape:
+    """What a node of this count may look like (to validate recorded nodes)."""
+
+    n_neurons: int
+    dim: int
+    starts: tuple[int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Record:
+    """A finished task as recorded: its statistics and its child tasks' nodes."""
+
+    result: SubtreeResult
+    children: tuple[tuple[Node, ...], ...]
+
+
+def _bad(expected: str, got: object = "something else") -> ValueError:
+    """A record that fails validation: ``ValueError(expected, got)``, caught in :func:`_parse`."""
+    return ValueError(expected, got if isinstance(got, str) else _short(got))
+
+
+def _bits(values) -> str:
+    return np.packbits(np.asarray(values, dtype=bool)).tobytes().hex()
+
+
+def _unbits(text: object, length: int, what: str) -> np.ndarray:
+    if not isinstance(text, str) or len(text) != 2 * ((length + 7) // 8):
+        raise _bad(f"{what} of {length} bits", text)
+    try:
+        return np.unpackbits(np.frombuffer(bytes.fromhex(text), dtype=np.uint8))[:length].astype(bool)
+    except ValueError:
+        raise _bad(f"{what} in hexadecimal", text) from None
+
+
+def encode_node(node: Node) -> dict:
+    return {"k": node.k, "prefix": _bits(node.prefix), "splits": [[j, int(a)] for j, a in node.splits],
+            "center": base64.b64encode(np.ascontiguousarray(node.center, dtype="<f8").tobytes()).decode(),
+            "radius": float(node.radius),
+            "screen": None if node.screen is None else [_bits(node.screen[0]), _bits(node.screen[1])]}
+
+
+def _int(value: object, what: str, lo: int = 0, hi: float = math.inf) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value < hi:
+        raise _bad(f"{what} an integer in [{lo}, {hi})" if hi < math.inf else f"{what} an integer >= {lo}", _short(value))
+    return value
+
+
+def decode_node(data: object, shape: NodeShape) -> Node:
+    if not isinstance(data, dict) or set(data) != {"k", "prefix", "splits", "center", "radius", "screen"}:
+        raise _bad("a node with keys k, prefix, splits, center, radius, screen", data)
+    k = _int(data["k"], "a node's 'k'", 1, shape.n_neurons)
+    prefix = _unbits(data["prefix"], k, "a node's 'prefix'")
+    splits = data["splits"]
+    if not isinstance(splits, list) or not all(isinstance(s, list) and len(s) == 2 for s in splits):
+        raise _bad("a node's 'splits' as [neuron, 0 or 1] pairs", splits)
+    pairs = tuple((_int(j, "a split neuron", 0, k), bool(_int(a, "a split sign", 0, 2))) for j, a in splits)
+    if any(p[0] >= q[0] for p, q in itertools.pairwise(pairs)) or any(prefix[j] != a for j, a in pairs):
+        raise _bad("a node's 'splits' increasing and agreeing with its prefix", splits)
+    try:
+        center = np.frombuffer(base64.b64decode(data["center"], validate=True), dtype="<f8").astype(np.float64)
+    except (TypeError, ValueError):
+        raise _bad("a node's 'center' in base64") from None
+    radius = data["radius"]
+    if center.shape != (shape.dim,) or not np.isfinite(center).all():
+        raise _bad(f"a node's 'center' of {shape.dim} finite numbers", f"{center.size} numbers")
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not (0 < radius < math.inf):
+        raise _bad("a node's 'radius' positive and finite", radius)
+    screen = data["screen"]
+    if screen is not None:
+        layer = int(np.searchsorted(shape.starts, k, side="right")) - 1
+        size = shape.starts[layer + 1] - shape.starts[layer]
+        if not isinstance(screen, list) or len(screen) != 2:
+            raise _bad("a node's 'screen' as two bit strings", screen)
+        screen = tuple(tuple(bool(b) for b in _unbits(s, size, "a node's 'screen'")) for s in screen)
+    return Node(k, prefix, pairs, center, float(radius), screen)
+
+
+def _decode_record(record: object, shape: NodeShape) -> Record:
+    keys = {"piece", "regions", "lps", "nodes", "min_radius", "max_rejected", "seconds", "cpu_seconds", "children",
+            "check"}
+    if not isinstance(record, dict) or set(record) != keys:
+        raise _bad("a record with keys " + ", ".join(sorted(keys)),
+                   sorted(record) if isinstance(record, dict) else record)
+    piece = record["piece"]
+    if not isinstance(piece, list) or not piece:
+        raise _bad("a non-empty list 'piece'", piece)
+    piece = tuple(_int(i, "'piece' entries", 0) for i in piece)
+    stats = {key: _int(record[key], f"'{key}'", 0) for key in ("regions", "lps", "nodes")}
+    if stats["regions"] > stats["nodes"]:
+        raise _bad("'regions' at most 'nodes'", f"{stats['regions']} regions in {stats['nodes']} nodes")
+    floats = {}
+    for key in ("min_radius", "max_rejected", "seconds", "cpu_seconds"):
+        value = record[key]
+        if key == "min_radius" and value is None and stats["regions"] == 0:
+            floats[key] = math.inf
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < math.inf):
+            raise _bad(f"'{key}' a finite non-negative number", _short(value))
+        floats[key] = float(value)
+    children = record["children"]
+    if not isinstance(children, list) or not all(isinstance(c, list) and c for c in children):
+        raise _bad("'children' a list of non-empty lists of nodes", children)
+    nodes = tuple(tuple(decode_node(n, shape) for n in child) for child in children)
+    result = SubtreeResult(piece, stats["regions"], stats["lps"], stats["nodes"], floats["min_radius"],
+                           floats["max_rejected"], floats["seconds"], floats["cpu_seconds"])
+    return Record(result, nodes)
+
+
+def _line(result: SubtreeResult, children, salt: bytes) -> bytes:
+    record = result.to_dict()
+    if not math.isfinite(record["min_radius"]):
+        record["min_radius"] = None
+    record["children"] = [[encode_node(n) for n in child] for child in children]
+    record["check"] = _digest(record, salt)
+    return json.dumps(record, sort_keys=True).encode() + b"\n"
+
+
+def _digest(record: dict, salt: bytes) -> str:
+    """Ties a record to its header and content (catches edits and corruption, not a determined forger)."""
+    body = json.dumps({k: v for k, v in record.items() if k != "check"}, sort_keys=True)
+    return hashlib.sha256(salt + body.encode()).hexdigest()[:16]
 
 
 class Checkpoint:
-    """An open checkpoint file; use :meth:`open` and close it (or use ``with``).
+    """An open, locked checkpoint file; use :meth:`open` and close it (or use ``with``).
 
     Attributes
     ----------
-    done : dict of int to SubtreeResult
-        Subtrees already recorded (by task index).
+    done : dict of tuple to Record
+        Tasks recorded by earlier runs, by piece (read when the file was opened).
+    recorded : int
+        Tasks in the file now.
     """
 
-    def __init__(self, path: Path, handle: BinaryIO, done: dict[int, SubtreeResult]) -> None:
+    def __init__(self, path: Path, fd: int, salt: bytes, done: dict[tuple[int, ...], Record], size: int) -> None:
         self.path = path
-        self._handle = handle
+        self._fd = fd
+        self._salt = salt
         self.done = done
+        self._size = size
+        self._synced = time.monotonic()
+        self.recorded = len(done)
 
     @classmethod
-    def open(cls, path: str | os.PathLike, identity: dict) -> Checkpoint:
-        """Open ``path`` for the count described by ``identity``, creating it if needed."""
+    def open(cls, path: str | os.PathLike, identity: dict, shape: NodeShape, initial: int) -> Checkpoint:
+        """Open ``path`` for the count described by ``identity`` (``initial`` tasks), creating it if needed."""
         path = Path(path)
-        header = {"format": FORMAT, "version": VERSION, **identity}
-        done: dict[int, SubtreeResult] = {}
-        good_bytes = 0
-        if path.exists() and path.stat().st_size > 0:
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise InvalidParameterError(f"The checkpoint '{path}' must be readable. Got {exc} instead.") from None
-            lines = raw.split(b"\n")
-            complete = lines[:-1]  # the part after the last newline is a torn write (or empty)
-            if not complete:
+        try:
+            if path.exists() and not stat.S_ISREG(path.stat().st_mode):
                 raise InvalidParameterError(
-                    f"The checkpoint '{path}' must start with a cnnregions checkpoint header. Got a torn or empty first line instead.")
-            try:
-                found = json.loads(complete[0])
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                found = None
-            if not isinstance(found, dict) or found.get("format") != FORMAT:
-                raise InvalidParameterError(
-                    f"The checkpoint '{path}' must be a cnnregions checkpoint. Got a file that is not one instead.")
-            for key, value in header.items():
-                if found.get(key) != value:
-                    raise InvalidParameterError(
-                        f"The checkpoint '{path}' must belong to this count. Got a checkpoint with a different "
-                        f"'{key}' ({_short(found.get(key))} instead of {_short(value)}).")
-            good_bytes = len(complete[0]) + 1
-            for number, line in enumerate(complete[1:], start=2):
-                try:
-                    record = json.loads(line)
-                    result = SubtreeResult(**{k: record[k] for k in SubtreeResult.__dataclass_fields__})
-                except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-                    if number == len(complete):  # a damaged last complete line: treat as torn
-                        break
-                    raise InvalidParameterError(
-                        f"The checkpoint '{path}' must hold one JSON record per line. Got a damaged line {number} instead.") from None
-                done.setdefault(result.index, result)
-                good_bytes += len(line) + 1
-            handle: BinaryIO = open(path, "r+b")  # noqa: SIM115 (kept open while the run records)
-            handle.truncate(good_bytes)
-            handle.seek(good_bytes)
-        else:
-            try:
-                handle = open(path, "wb")  # noqa: SIM115 (kept open while the run records)
-            except OSError as exc:
-                raise InvalidParameterError(f"The checkpoint '{path}' must be writable. Got {exc} instead.") from None
-            handle.write(json.dumps(header, sort_keys=True).encode() + b"\n")
-            _sync(handle)
-        return cls(path, handle, done)
+                    f"The checkpoint '{path}' must be a regular file. Got a device, folder or pipe instead.")
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
+        try:
+            _lock(fd, path)
+            header = {"format": FORMAT, "version": VERSION, **identity}
+            salt = json.dumps(header, sort_keys=True).encode()
+            raw = _read_all(fd)
+            if raw:
+                done, size = _parse(path, raw, header, salt, shape, initial)
+                os.ftruncate(fd, size)  # drop a torn last line
+            else:
+                done, size = {}, 0
+                _write_all(fd, salt + b"\n")
+                size = len(salt) + 1
+                os.fsync(fd)
+            os.lseek(fd, size, os.SEEK_SET)
+        except OSError as exc:
+            os.close(fd)
+            raise _unwritable(path, exc) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(path, fd, salt, done, size)
 
-    def record(self, result: SubtreeResult) -> None:
-        """Append one finished subtree, durably (flush + fsync)."""
-        self._handle.write(json.dumps(result.to_dict(), sort_keys=True).encode() + b"\n")
-        _sync(self._handle)
-        self.done.setdefault(result.index, result)
+    def record(self, result: SubtreeResult, children) -> None:
+        """Append one finished task (one write; fsync'd within ``SYNC_SECONDS``)."""
+        line = _line(result, children, self._salt)
+        try:
+            _write_all(self._fd, line)
+            if time.monotonic() - self._synced >= SYNC_SECONDS:
+                os.fsync(self._fd)
+                self._synced = time.monotonic()
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # leave no partial line behind
+                os.ftruncate(self._fd, self._size)
+            raise InvalidParameterError(
+                f"The checkpoint '{self.path}' must be writable. Got {_reason(exc)} instead; the "
+                f"{self.recorded} tasks recorded before are kept: free space and run again to resume.") from None
+        self._size += len(line)
+        self.recorded += 1  # not kept in memory: a resume reads them back
 
     def close(self) -> None:
-        self._handle.close()
+        if self._fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            os.fsync(self._fd)
+        os.close(self._fd)  # also releases the lock
+        self._fd = -1
 
-    def __enter__(self) -> Checkpoint:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
 
-def _sync(handle) -> None:
-    handle.flush()
-    os.fsync(handle.fileno())
+def _lock(fd: int, path: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform: no protection against a second writer
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise InvalidParameterError(
+            f"The checkpoint '{path}' must not be in use by another count. Got a file locked by another "
+            "running count instead (wait for it to finish, or use another file).") from None
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    os.lseek(fd, 0, os.SEEK_SET)
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, initial: int):
+    lines = raw.split(b"\n")
+    complete = lines[:-1]  # the part after the last newline is a torn write (or empty)
+    if not complete:
+        raise InvalidParameterError(
+            f"The checkpoint '{path}' must start with a cnnregions checkpoint header. Got a torn or empty first line instead.")
+    try:
+        found = json.loads(complete[0])
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        found = None
+    if not isinstance(found, dict) or found.get("format") != FORMAT:
+        raise InvalidParameterError(
+            f"The checkpoint '{path}' must be a cnnregions checkpoint. Got a file that is not one instead.")
+    if found.get("version") != VERSION:
+        raise InvalidParameterError(
+            f"The checkpoint '{path}' must be a version {VERSION} checkpoint. Got version "
+            f"{_short(found.get('version'))} instead (written by an older cnnregions: finish it with that "
+            "version, or start a new file).")
+    for key, value in header.items():
+        if found.get(key) != value:
+            raise InvalidParameterError(
+                f"The checkpoint '{path}' must belong to this count. Got a checkpoint with a different "
+                f"'{key}' ({_short(found.get(key))} instead of {_short(value)}).")
+    size = len(complete[0]) + 1
+    done: dict[tuple[int, ...], Record] = {}
+    for number, line in enumerate(complete[1:], start=2):
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            if number == len(complete):  # a damaged last line: a torn write
+                break
+            raise InvalidParameterError(
+                f"The checkpoint '{path}' must hold one JSON record per line. Got a damaged line {number} instead.") from None
+        try:
+            entry = _decode_record(record, shape)
+            piece = entry.result.piece
+            if record["check"] != _digest(record, salt):
+                raise _bad("a 'check' digest that matches the line", "a line edited after it was written")
+            if piece in done:
+                raise _bad("a task recorded once", f"piece {list(piece)} again")
+            if len(piece) == 1 and piece[0] >= initial:
+                raise _bad(f"one of the {initial} initial tasks", f"piece {list(piece)}")
+            parent = done.get(piece[:-1])
+            if len(piece) > 1 and (parent is None or piece[-1] >= len(parent.children)):
+                raise _bad("a child of a task recorded on an earlier line", f"piece {list(piece)}")
+        except ValueError as bad:
+            expected, got = (bad.args + ("something else",))[:2] if len(bad.args) != 1 else (bad.args[0], "something else")
+            raise InvalidParameterError(
+                f"The checkpoint '{path}' line {number} must hold {expected}. Got {got} instead.") from None
+        done[piece] = entry
+        size += len(line) + 1
+    return done, size
+
+
+def _unwritable(path: Path, exc: OSError) -> InvalidParameterError:
+    return InvalidParameterError(f"The checkpoint '{path}' must be readable and writable. Got {_reason(exc)} instead.")
+
+
+def _reason(exc: OSError) -> str:
+    return f"'{exc.strerror}'" if exc.strerror else type(exc).__name__
 
 
 def _short(value: object) -> str:

@@ -1,37 +1,52 @@
 """Public entry points: :func:`iter_regions` and :func:`count_regions`.
 
 ``count_regions`` splits the search tree at a frontier of subtrees (breadth
-first, deterministic, independent of the number of workers), then searches the
-subtrees serially or through joblib.  Each subtree is searched with a fresh
-:class:`~.search.Search` (a fresh persistent LP), so its statistics do not
-depend on which worker ran it: the count, the LPs and the nodes are identical
-for every ``n_jobs`` and backend.
+first, deterministic, independent of the number of workers) into the initial
+tasks; a task that reaches its work budget stops and hands back its unexplored
+nodes as child tasks, which are scheduled as they come back (:mod:`.tasks`).
+Each task is searched with a fresh :class:`~.search.Search` (a fresh persistent
+LP) and stops at a point that depends only on its nodes and the budget, so its
+statistics do not depend on which worker ran it: the count, the LPs and the
+nodes are identical for every ``n_jobs`` and backend.
+
+For other budgets (or splits) the count and the number of nodes stay the same
+(the same tree is searched); the number of LPs may differ, because the
+emptiness certificates and remembered points that spare LPs are kept per task.
 """
 
 from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from .._validation import field_error
 from ..models.network import Network
-from .backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count, run_tasks, workers_of
-from .checkpoint import Checkpoint
+from .backends import DEFAULT_CONNECT_TIMEOUT, Pool, connect, cpu_count, workers_of
+from .checkpoint import Checkpoint, NodeShape
 from .domain import Domain, Plane, Segment
 from .problem import DEFAULT_TOLERANCE, build_problem
+from .progress import make_reporter
 from .results import Region, RegionCount, SubtreeResult
 from .search import Search
-from .tasks import frontier_digest, make_tasks, split_tree
+from .tasks import (
+    DEFAULT_BUDGET,
+    Task,
+    TaskOptions,
+    frontier_digest,
+    make_tasks,
+    split_tree,
+)
 
-__all__ = ["DEFAULT_SPLIT", "count_regions", "iter_regions"]
+__all__ = ["DEFAULT_BUDGET", "DEFAULT_SPLIT", "count_regions", "iter_regions"]
 
-#: Default number of subtrees (tasks) the tree is split into for the workers:
-#: many more than the cores of a workstation, few enough that splitting the
-#: tree (breadth first, in the parent process) stays cheap on small trees.
-DEFAULT_SPLIT = 64
+#: Default number of initial tasks (subtrees of a breadth-first split): enough to
+#: start the workers of a workstation at once, few enough that splitting the tree
+#: (in the parent process) stays cheap; the work budget does the rest.
+DEFAULT_SPLIT = 16
 
 
 def iter_regions(network: Network, *, domain: Domain | None = None,
@@ -87,6 +102,7 @@ def _check_jobs(n_jobs: object) -> int:
 
 def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = None,
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
+                  budget: int | None = DEFAULT_BUDGET,
                   progress: bool | Callable[[int, int, int], None] = False,
                   scheduler=None, checkpoint: str | os.PathLike | None = None,
                   connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> RegionCount:
@@ -102,32 +118,41 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     ----------
     network : Network
     n_jobs : int
-        Worker processes (joblib, loky backend); -1 for all cores.  The result,
-        including ``lps`` and ``nodes``, does not depend on it.
+        Worker processes (loky); -1 for all cores.  The result, including
+        ``lps`` and ``nodes``, does not depend on it.  Capped at the number of
+        initial tasks or of cores, whichever is larger, with a warning above the
+        number of cores.
     domain : Domain (Box, Plane, Segment) or None
         Restrict the count to an open box, to a plane through three inputs, or to the
         segment between two inputs.  A windowed plane or a segment is counted exactly by
         the geometric engine (:mod:`cnnregions.geometry`: polygons or intervals split
-        layer by layer, no LP, no tolerance); ``tol``, ``split``, ``scheduler`` and
+        layer by layer, no LP, no tolerance); ``tol``, ``split``, ``budget``, ``scheduler`` and
         ``checkpoint`` are then not used (it runs on ``n_jobs`` local processes).
     tol : float
         Radius threshold relative to the network's length scale: a region is
         counted when it contains a ball of radius ``tol * scale``.
     split : int
-        Number of subtrees (tasks) the tree is split into for the workers: the
-        tree is expanded breadth first until a level has at least ``split``
-        nodes, which are grouped into ``split`` runs of consecutive nodes.  Fewer
-        when the tree is small.  Raise it for many workers (a cluster).
+        Number of initial tasks: the tree is expanded breadth first until a
+        level has at least ``split`` nodes, which are grouped into ``split`` runs
+        of consecutive nodes.  Fewer when the tree is small.
+    budget : int or None
+        Work units (8 per LP, 1 per search node) after which a task stops and
+        returns its unexplored nodes as new tasks, so that no task holds a large
+        share of the work, whatever the number of workers (default
+        ``DEFAULT_BUDGET``, at most 200 LPs; less for the first generations of tasks).  None: no limit (the tasks are the
+        initial split's subtrees).  The count and ``nodes`` do not depend on it;
+        ``lps`` may (certificates are kept per task).
     progress : bool or callable
-        True for a tqdm bar on stderr (shown after 2 s); or a callable
-        ``progress(done_subtrees, total_subtrees, regions_so_far)``.
+        True for progress on stderr (a tqdm bar on a terminal, shown after 2 s;
+        a plain line every 10 s otherwise); or a callable
+        ``progress(done_tasks, known_tasks, regions_so_far)``.
     scheduler : str or dask.distributed.Client, optional
-        Run the subtrees on a dask cluster (joblib's dask backend) instead of
-        local processes; ``n_jobs`` is then ignored.  An address is connected to
-        within ``connect_timeout`` seconds.
+        Run the tasks on a dask cluster instead of local processes; ``n_jobs``
+        is then ignored.  An address is connected to within ``connect_timeout``
+        seconds.
     checkpoint : path, optional
-        Append each finished subtree to this JSON-lines file and skip the
-        subtrees it already holds (see :mod:`.checkpoint`).
+        Append each finished task to this JSON-lines file and skip the tasks it
+        already holds (see :mod:`.checkpoint`).
 
     Returns
     -------
@@ -148,6 +173,11 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     # -- end issue 16 --
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)
+    options = TaskOptions(budget=None if budget is None else budget)
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise field_error("The 'progress'", "True, False or a callable", progress)
+    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
+        raise field_error("The 'checkpoint'", "a file path", checkpoint)
     start = time.perf_counter()
     problem = build_problem(network, domain, tol=tol)
     client = None
@@ -155,30 +185,50 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     if scheduler is not None:
         client = connect(scheduler, timeout=connect_timeout)
         own_client = client is not scheduler
-    top = Search(problem)
-    frontier = split_tree(top, int(split))
-    tasks = make_tasks(frontier, int(split))
     store = None
-    if checkpoint is not None:
-        identity = {"network": network.fingerprint, "domain": None if domain is None else domain.digest(),
-                    "tol": float(tol), "split": int(split), "subtrees": len(tasks), "frontier": frontier_digest(tasks)}
-        store = Checkpoint.open(checkpoint, identity)
-    total = _Totals(top)
-    reused = dict(store.done) if store is not None else {}
-    for result in reused.values():
-        total.add(result)
-    todo = [(i, nodes) for i, nodes in enumerate(tasks) if i not in reused]
-    report = _progress_reporter(progress, len(tasks), len(reused), total.regions)
     try:
-        workers = n_jobs if client is None else workers_of(client)
-        for done, result in enumerate(run_tasks(problem, todo, n_jobs=n_jobs, client=client),
-                                      start=len(reused) + 1):
-            total.add(result)
-            if store is not None:
-                store.record(result)
-            report(done, total.regions)
+        top = Search(problem)
+        initial = make_tasks(split_tree(top, int(split)), int(split))
+        if checkpoint is not None:
+            identity = {"network": network.fingerprint, "domain": None if domain is None else domain.digest(), "tol": float(tol),
+                        "split": int(split), "budget": options.budget, "subtrees": len(initial),
+                        "frontier": frontier_digest(initial)}
+            shape = NodeShape(problem.n_neurons, problem.dim, tuple(int(s) for s in problem.starts))
+            store = Checkpoint.open(checkpoint, identity, shape, len(initial))
+        total = _Totals(top)
+        todo: list[Task] = []
+        done = store.done if store is not None else {}
+        stack = [Task((i,), tuple(nodes)) for i, nodes in reversed(list(enumerate(initial)))]
+        while stack:  # what the checkpoint holds, and the tasks left (in the order a fresh run meets them)
+            task = stack.pop()
+            if task.piece not in done:
+                todo.append(task)
+                continue
+            record = done[task.piece]
+            total.add(record.result)
+            stack.extend(Task(task.piece + (j,), nodes) for j, nodes in reversed(list(enumerate(record.children))))
+        todo.sort(key=lambda t: len(t.piece))
+        reused = total.tasks
+        reused_regions = total.regions - top.regions
+        workers = _local_workers(n_jobs, len(todo)) if client is None else workers_of(client)
+        report = make_reporter(progress, reused_tasks=reused, reused_regions=total.regions,
+                               reused_nodes=total.nodes)
+        queued = len(todo)
+        try:
+            with Pool(problem, options, n_jobs=workers if client is None else 1, client=client) as pool:
+                for task in todo:
+                    pool.submit(task)
+                for result, children in pool.results():
+                    total.add(result)
+                    if store is not None:
+                        store.record(result, children)
+                    for j, nodes in enumerate(children):
+                        pool.submit(Task(result.piece + (j,), tuple(nodes)))
+                    queued += len(children) - 1
+                    report.update(total.tasks, queued, total.regions, total.nodes)
+        finally:
+            report.close()
     finally:
-        report(None, total.regions)
         if store is not None:
             store.close()
         if own_client and client is not None:
@@ -188,16 +238,28 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         regions=total.regions, lps=total.lps, nodes=total.nodes, seconds=time.perf_counter() - start,
         smallest_radius=total.min_radius * scale, largest_rejected_radius=total.max_rejected * scale,
         tolerance=problem.tol * scale, scale=scale, neurons=problem.n_neurons,
-        subtrees=len(tasks), n_jobs=workers, reused_subtrees=len(reused),
-        backend="dask" if client is not None else ("loky" if n_jobs > 1 else "serial"))
+        tasks=total.tasks, n_jobs=workers, reused_tasks=reused,
+        backend="dask" if client is not None else ("loky" if workers > 1 else "serial"),
+        max_task_seconds=total.max_seconds, sum_task_seconds=total.sum_seconds, reused_regions=reused_regions)
+
+
+def _local_workers(n_jobs: int, tasks: int) -> int:
+    """``n_jobs`` capped at the tasks ready to run (or the cores, if more); a warning above the cores."""
+    cores = cpu_count()
+    if n_jobs > cores:
+        warnings.warn(f"n_jobs={n_jobs} is more than the {cores} cores of this machine: the workers will "
+                      f"share them (at most {max(1, min(n_jobs, max(tasks, cores)))} are started).",
+                      RuntimeWarning, stacklevel=3)
+    return max(1, min(n_jobs, max(tasks, cores)))
 
 
 class _Totals:
-    """Running sums of subtree statistics (starting from the split's own)."""
+    """Running sums of task statistics (starting from the split's own)."""
 
     def __init__(self, top: Search) -> None:
         self.regions, self.lps, self.nodes = top.regions, top.lps, top.nodes
         self.min_radius, self.max_rejected = float(top.min_radius), float(top.max_rejected)
+        self.tasks, self.max_seconds, self.sum_seconds = 0, 0.0, 0.0
 
     def add(self, result: SubtreeResult) -> None:
         self.regions += result.regions
@@ -205,31 +267,6 @@ class _Totals:
         self.nodes += result.nodes
         self.min_radius = min(self.min_radius, result.min_radius)
         self.max_rejected = max(self.max_rejected, result.max_rejected)
-
-
-def _progress_reporter(progress, total: int, initial: int, regions: int):
-    """A ``report(done, regions)`` function; ``done=None`` closes it."""
-    if callable(progress):
-        def callback(done, regions_so_far):
-            if done is not None:
-                progress(done, total, regions_so_far)
-        return callback
-    if not progress:
-        return lambda done, regions_so_far: None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # progress is optional: pip install cnnregions[progress]
-        return lambda done, regions_so_far: None
-    bar = tqdm(total=total, initial=initial, unit="subtree", delay=2.0, dynamic_ncols=True, leave=False)
-    start = time.perf_counter()
-    first = regions
-
-    def report(done, regions_so_far):
-        if done is None:
-            bar.close()
-            return
-        bar.update(done - bar.n)
-        rate = (regions_so_far - first) / max(time.perf_counter() - start, 1e-9)
-        bar.set_postfix_str(f"regions={regions_so_far} ({rate:.0f}/s)", refresh=False)
-
-    return report
+        self.tasks += 1
+        self.max_seconds = max(self.max_seconds, result.seconds)
+        self.sum_seconds += result.seconds

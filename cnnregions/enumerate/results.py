@@ -37,19 +37,26 @@ class Region:
 
 @dataclass(frozen=True)
 class SubtreeResult:
-    """Statistics of one finished subtree of the search (what a worker ships back)."""
+    """Statistics of one finished task of the search (what a worker ships back).
 
-    index: int
+    ``piece`` names the task: the path of child indices from an initial task
+    (see :mod:`.tasks`); ``seconds`` is its wall-clock time, ``cpu_seconds`` the
+    CPU time of the process that ran it (the work, free of a busy machine's noise).
+    """
+
+    piece: tuple[int, ...]
     regions: int
     lps: int
     nodes: int
     min_radius: float
     max_rejected: float
     seconds: float
+    cpu_seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "regions": self.regions, "lps": self.lps, "nodes": self.nodes,
-                "min_radius": self.min_radius, "max_rejected": self.max_rejected, "seconds": self.seconds}
+        return {"piece": list(self.piece), "regions": self.regions, "lps": self.lps, "nodes": self.nodes,
+                "min_radius": self.min_radius, "max_rejected": self.max_rejected, "seconds": self.seconds,
+                "cpu_seconds": self.cpu_seconds}
 
 
 @dataclass(frozen=True)
@@ -79,18 +86,24 @@ class RegionCount:
         The network's length scale used to make tolerances relative.
     neurons : int
         Number of hidden neurons.
-    subtrees : int
-        Number of subtrees the search was split into.
+    tasks : int
+        Number of tasks of the count (see :mod:`.tasks`): the initial split's,
+        and the children of every task that reached its work budget.
     n_jobs : int
         Worker processes used (dask workers connected, for the dask backend).
-    reused_subtrees : int
-        Subtrees taken from a checkpoint instead of being searched.
+    reused_tasks : int
+        Tasks taken from a checkpoint instead of being searched.
     backend : str
         ``"serial"``, ``"loky"`` (local processes) or ``"dask"``; ``"geometric"`` for the
         polygon/segment engine of :mod:`cnnregions.geometry` (windowed planes, segments).
     exact_decisions : int
         Geometric engine only: decisions made in exact rational arithmetic because
         floats could not certify them (0 for the LP search).
+    max_task_seconds, sum_task_seconds : float
+        The longest task and the sum over tasks (checkpointed ones included):
+        ``sum / max`` bounds the speed-up any number of workers can reach.
+    reused_regions : int
+        Regions of the reused tasks (left out of ``regions_per_second``).
     """
 
     regions: int
@@ -102,11 +115,24 @@ class RegionCount:
     tolerance: float
     scale: float
     neurons: int
-    subtrees: int
+    tasks: int
     n_jobs: int
-    reused_subtrees: int = 0
+    reused_tasks: int = 0
     backend: str = "serial"
     exact_decisions: int = 0
+    max_task_seconds: float = 0.0
+    sum_task_seconds: float = 0.0
+    reused_regions: int = 0
+
+    @property
+    def subtrees(self) -> int:
+        """Former name of ``tasks`` (kept for existing callers)."""
+        return self.tasks
+
+    @property
+    def reused_subtrees(self) -> int:
+        """Former name of ``reused_tasks`` (kept for existing callers)."""
+        return self.reused_tasks
 
     @property
     def lps_per_region(self) -> float:
@@ -114,14 +140,16 @@ class RegionCount:
 
     @property
     def regions_per_second(self) -> float:
-        return self.regions / self.seconds if self.seconds > 0 else float("inf")
+        """Regions found per second in this run (those taken from a checkpoint left out)."""
+        return (self.regions - self.reused_regions) / self.seconds if self.seconds > 0 else float("inf")
 
     def to_dict(self) -> dict:
         return {
             "regions": self.regions, "lps": self.lps, "nodes": self.nodes, "seconds": self.seconds,
             "smallest_radius": self.smallest_radius, "largest_rejected_radius": self.largest_rejected_radius,
             "tolerance": self.tolerance, "scale": self.scale, "neurons": self.neurons,
-            "subtrees": self.subtrees, "n_jobs": self.n_jobs, "reused_subtrees": self.reused_subtrees,
-            "backend": self.backend, "exact_decisions": self.exact_decisions,
+            "tasks": self.tasks, "n_jobs": self.n_jobs, "reused_tasks": self.reused_tasks,
+            "reused_regions": self.reused_regions, "backend": self.backend, "exact_decisions": self.exact_decisions,
+            "max_task_seconds": self.max_task_seconds, "sum_task_seconds": self.sum_task_seconds,
             "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
         }

@@ -47,7 +47,10 @@ from .lp import ChebyshevLP, LPStatus
 from .problem import CANCELLATION, SearchProblem
 from .screening import mark_missing_box
 
-__all__ = ["Node", "Search"]
+__all__ = ["WORK_PER_LP", "Node", "Search"]
+
+#: Work units of one LP in a search budget (a node counts 1): an LP costs about as much as this many nodes.
+WORK_PER_LP = 8
 
 #: Emptiness certificates and interior points kept per (neuron, sign); oldest dropped.
 _MAX_REMEMBERED = 8
@@ -109,6 +112,7 @@ class Search:
         self._keys: set = set()
         self._certs: list[dict] = [{} for _ in range(depth)]
         self._points: list[dict] = [{} for _ in range(depth)]
+        self.leftover: list[Node] = []  # what a budgeted dfs() left unexplored
         self._entry: list[bytes | None] = [None] * depth
         maxrows = len(problem.root_rows) + n + 1
         self._path_a = np.zeros((maxrows, problem.dim))
@@ -310,9 +314,16 @@ class Search:
         return children
 
     # -- depth-first search ---------------------------------------------------------
-    def dfs(self, node: Node) -> Iterator[tuple[np.ndarray, float]]:
+    def dfs(self, node: Node, budget: int | None = None) -> Iterator[tuple[np.ndarray, float]]:
         """Depth-first search of ``node``'s subtree, yielding ``(witness, radius)``
-        of every region (the pattern is in ``self.pattern`` at that moment)."""
+        of every region (the pattern is in ``self.pattern`` at that moment).
+
+        With a ``budget``, the search stops before a node once this search state's
+        work (:meth:`work`) has reached it, and leaves the unexplored nodes, the
+        shallowest first, in ``self.leftover``: the stop depends only on the
+        subtree and the budget, never on time (:mod:`.tasks`).
+        """
+        self.leftover = []
         self.restore(node)
         n = self.n_neurons
         boundaries = self.boundaries
@@ -327,8 +338,13 @@ class Search:
         stack: list[tuple[int, np.ndarray, float, int, tuple | None, bool | None]] = [
             (node.k, node.center, node.radius, len(path), None, None)]
         nodes = 0
+        n_root = len(self.problem.root_rows)
         try:
             while stack:
+                # Pending leaves are children of the current node (the top of the stack): finish them first.
+                if budget is not None and stack[-1][0] < n and self.lps * WORK_PER_LP + self.nodes + nodes >= budget:
+                    self.leftover = [node if entry[5] is None else self._stack_node(entry, n_root) for entry in stack]
+                    return
                 k, w, r, plen, row, active = stack.pop()
                 if len(path) > plen:
                     for dropped in path[plen:]:
@@ -367,6 +383,28 @@ class Search:
                     stack.append((k + 1, cw, cr, plen, crow, child_active))
         finally:
             self.nodes += nodes
+
+    def work(self) -> int:
+        """Work done so far in deterministic units: ``WORK_PER_LP`` per LP, 1 per node."""
+        return self.lps * WORK_PER_LP + self.nodes
+
+    def _stack_node(self, entry: tuple, n_root: int) -> Node:
+        """The pending DFS stack ``entry`` as a self-contained :class:`Node`.
+
+        Its parent is on the current path, so the pattern before its neuron, the
+        path rows before ``plen`` and its layer's screening are still its own.
+        """
+        k, w, r, plen, row, active = entry
+        splits = tuple(kept[2] for kept in self._path[n_root:plen])
+        if row is not None:
+            splits += (row[2],)
+        prefix = self.pattern[:k].copy()
+        prefix[k - 1] = active
+        screen = None
+        if k < self.n_neurons and k not in self.boundaries:
+            data = self._data[self.layer_of[k]]
+            screen = (tuple(data[2]), tuple(data[3]))
+        return Node(k, prefix, splits, w, r, screen)
 
     def expand(self, node: Node) -> list[Node]:
         """One branching step from ``node`` (for splitting the tree into subtrees).

@@ -96,7 +96,7 @@ def count_plane(network: Network, plane: Plane, *, n_jobs: int = 1, progress=Non
             progress(done, ntasks, regions)
     return RegionCount(regions=regions, lps=0, nodes=tested, seconds=time.perf_counter() - start,
                        smallest_radius=float(smallest), largest_rejected_radius=0.0, tolerance=0.0, scale=1.0,
-                       neurons=network.architecture.n_neurons, subtrees=ntasks, n_jobs=n_jobs, backend="geometric",
+                       neurons=network.architecture.n_neurons, tasks=ntasks, n_jobs=n_jobs, backend="geometric",
                        exact_decisions=exact)
 
 
@@ -131,7 +131,7 @@ def count_geometric(network: Network, domain: Plane | Segment, *, n_jobs: int = 
     half = np.diff(result.breakpoints) / 2
     return RegionCount(regions=result.regions, lps=0, nodes=result.crossings, seconds=result.seconds,
                        smallest_radius=float(half.min()), largest_rejected_radius=0.0, tolerance=0.0, scale=1.0,
-                       neurons=network.architecture.n_neurons, subtrees=1, n_jobs=1, backend="geometric",
+                       neurons=network.architecture.n_neurons, tasks=1, n_jobs=1, backend="geometric",
                        exact_decisions=result.exact_decisions)
 
 
