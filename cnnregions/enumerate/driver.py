@@ -21,6 +21,7 @@ from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count, run_tasks, workers_of
 from .checkpoint import Checkpoint
 from .domain import Domain, Plane, Segment
+from .options import check_run_options
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .results import Region, RegionCount, SubtreeResult
 from .search import Search
@@ -140,6 +141,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     40
     """
     n_jobs = _check_jobs(n_jobs)
+    check_run_options(progress=progress, checkpoint=checkpoint, connect_timeout=connect_timeout)  # issue 15
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
     if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
         from ..geometry.count import count_geometric

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._validation import field_error
 from ..errors import InvalidParameterError
+from ..models.limits import check_memory
 from ..models.network import Network
 from .domain import Domain, Space
 
@@ -115,6 +116,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     elif not isinstance(domain, Domain):
         raise field_error("The 'domain'", "None, a Box or a Plane", domain)
     dim_x = network.architecture.input_dim
+    check_memory(network.architecture, dim=2 if isinstance(domain, Plane) else dim_x)  # issue 15
     maps = [(np.asarray(M), np.asarray(c)) for M, c in network.affine_maps]
     origin, basis = domain.input_map(dim_x)
     rows_a, rows_b = domain.rows(dim_x)
