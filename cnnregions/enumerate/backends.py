@@ -8,11 +8,13 @@ search state, so the count and the statistics do not depend on the backend.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Sequence
 
 from ..errors import InvalidParameterError
 from .problem import SearchProblem
 from .results import SubtreeResult
+from .scheduler_probe import probe_scheduler, run_within
 from .search import Node
 from .tasks import search_subtree
 
@@ -44,13 +46,21 @@ def connect(scheduler, timeout: float = DEFAULT_CONNECT_TIMEOUT):
     if not isinstance(scheduler, str) or not scheduler:
         raise InvalidParameterError(
             f"The 'scheduler' must be an address such as tcp://host:8786 or a dask Client. Got {scheduler!r} instead.")
-    try:
-        return Client(scheduler, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidParameterError(
+    # -- issue 15: the whole handshake is bounded by ``timeout`` (see .scheduler_probe) --
+    start = time.monotonic()
+    probe_scheduler(scheduler, timeout)
+    left = max(timeout - (time.monotonic() - start), 0.5)
+
+    def refused(reason: str) -> InvalidParameterError:
+        return InvalidParameterError(
             f"The 'scheduler' must be a reachable dask scheduler. Got no answer from {scheduler!r} "
-            f"within {timeout:g} s instead ({reason}).") from None
+            f"within {timeout:g} s instead ({reason}).")
+
+    try:
+        return run_within(lambda: Client(scheduler, timeout=left, set_as_default=False), left,
+                          lambda: refused("the handshake did not complete"))
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise refused(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
 def workers_of(client) -> int:

@@ -24,7 +24,8 @@ from .._validation import field_error
 from ..errors import InvalidParameterError
 from ..models.limits import check_memory
 from ..models.network import Network
-from .domain import Domain, Space
+from .domain import Domain, Plane, Space
+from .rescale import rescale_maps
 
 __all__ = ["CANCELLATION", "DEFAULT_TOLERANCE", "RADIUS_CAP", "SearchProblem", "build_problem", "length_scale"]
 
@@ -117,7 +118,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
         raise field_error("The 'domain'", "None, a Box or a Plane", domain)
     dim_x = network.architecture.input_dim
     check_memory(network.architecture, dim=2 if isinstance(domain, Plane) else dim_x)  # issue 15
-    maps = [(np.asarray(M), np.asarray(c)) for M, c in network.affine_maps]
+    maps = rescale_maps(network.affine_maps)  # exact powers of two: no overflow or underflow (issue 15)
     origin, basis = domain.input_map(dim_x)
     rows_a, rows_b = domain.rows(dim_x)
     M1, c1 = maps[0]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .lifeline import exit_with_parent
 from .problem import SearchProblem
 from .results import SubtreeResult
 from .search import Node, Search
@@ -41,6 +42,7 @@ def search_subtree(problem: SearchProblem, index: int, nodes: Sequence[Node]) ->
     The nodes share one persistent LP and their emptiness certificates; a fresh
     state per task makes the statistics independent of the worker that runs it.
     """
+    exit_with_parent()  # issue 15: a worker does not outlive a killed parent
     start = time.perf_counter()
     search = Search(problem)
     for node in nodes:
