@@ -25,7 +25,7 @@ from ..errors import InvalidParameterError
 from ..models.limits import check_memory
 from ..models.network import Network
 from .domain import Domain, Plane, Space
-from .rescale import rescale_maps
+from .rescale import check_search_maps, rescale_maps
 
 __all__ = ["CANCELLATION", "DEFAULT_TOLERANCE", "RADIUS_CAP", "SearchProblem", "build_problem", "length_scale"]
 
@@ -126,6 +126,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     if basis is not None:
         M1 = M1 @ basis
     maps[0] = (M1, c1)
+    check_search_maps(M1, c1)  # issue 15
     scale = length_scale(maps)
     maps[0] = (M1 * scale, c1)
     dim = M1.shape[1]

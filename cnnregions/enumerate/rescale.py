@@ -25,11 +25,11 @@ import numpy as np
 
 from .._validation import InvalidParameterError
 
-__all__ = ["rescale_maps"]
+__all__ = ["check_search_maps", "rescale_maps"]
 
-#: Largest binary exponent the composed maps may reach (float64 overflows at 2^1024);
-#: the margin leaves room for the sums and norms of the search.
-_MAX_COMPOSED_EXPONENT = 900
+#: Largest binary exponent the composed maps may reach: the search squares them for
+#: norms, and float64 squares overflow above 2^511; the margin leaves room for sums.
+_MAX_COMPOSED_EXPONENT = 480
 _NO_EXPONENT = np.iinfo(np.int64).min // 4
 #: Smallest binary exponent of a composed map's weights relative to its offset: below
 #: about 2^-511 their squares underflow and a neuron's gradient would read as zero.
@@ -102,3 +102,12 @@ def rescale_maps(maps: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np
                 f"rescaling. Got a bound of 2^{bound:.0f} on their entries instead (too deep or too wide to "
                 f"count in float64).")
     return out
+
+
+def check_search_maps(M: np.ndarray, c: np.ndarray) -> None:
+    """Refuse a first-layer map (composed with a domain's points) that float64 cannot square."""
+    top = max(float(np.abs(M).max(initial=0.0)), float(np.abs(c).max(initial=0.0)))
+    if not math.isfinite(top) or top > 2.0 ** _MAX_COMPOSED_EXPONENT:
+        raise InvalidParameterError(
+            f"The first layer composed with the domain must stay within float64's range. Got entries of size "
+            f"{top:.3g} instead (are the plane's points or the box huge?).")
