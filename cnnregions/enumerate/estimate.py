@@ -206,11 +206,18 @@ def estimate_regions(network: Network, *, domain: Box | Plane | None = None, tol
                            or (max_seconds is not None and time.perf_counter() - start >= max_seconds)):
             break
     mean, var, node_mean = float(exact_leaves), 0.0, float(exact_nodes)
+    stats = []
     for samples in per.values():
         values = np.array([leaf for leaf, _ in samples], dtype=float)
-        mean += float(values.mean())
-        var += float(values.var(ddof=1)) / len(values)
+        stats.append((float(values.mean()), float(values.var(ddof=1)), len(values)))
         node_mean += float(np.mean([n for _, n in samples]))
+    # A stratum whose few dives happened to agree shows no spread; borrow the pooled
+    # relative spread of all strata for it, so that the interval is not falsely narrow.
+    squares = sum(m * m for m, _, _ in stats)
+    pooled = sum(v for _, v, _ in stats) / squares if squares > 0 else 0.0
+    for m, v, n in stats:
+        mean += m
+        var += max(v, pooled * m * m) / n
     from scipy.stats import t as student
 
     df = max(k - len(per), 1)
