@@ -7,10 +7,11 @@ import sys
 
 from ..enumerate import DEFAULT_TOLERANCE
 from ..enumerate.estimate import TreeEstimate, estimate_regions
-from ..models.io import resolve_model
-from ._common import add_net_argument, emit_json, float_type, nonnegative_int, positive_finite
-from ._domain import add_domain_arguments, describe_domain, domain_from_args, domain_summary
-from .count import network_description
+from ..models.resolve import resolve
+from ._common import add_net_argument, emit_json, float_type, nonnegative_int, positive_finite, print_network
+from ._domain import add_domain_arguments, domain_from_args
+
+__all__ = ["add_parser", "run", "summary_lines"]
 
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 _DIVES = float_type("an integer >= 2", lambda v: v >= 2 and v == int(v))
@@ -55,19 +56,16 @@ def summary_lines(est: TreeEstimate, jobs: int = 1) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = resolve_model(args.net, seed=args.seed)
+    model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
     est = estimate_regions(network, domain=domain, tol=args.tol, dives_=int(args.dives) if args.dives else None,
                            max_seconds=args.seconds, seed=args.estimate_seed)
     if args.json:
-        payload = est.to_dict()
-        payload.update(network_description(args, network))
-        payload["domain"] = describe_domain(args, domain)
-        emit_json("estimate", payload)
+        emit_json("estimate", {**est.to_dict(), "domain": domain.to_dict()}, model)
         return 0
-    print(f"network        {args.net} ({network.architecture.describe()})")
-    print(f"domain         {domain_summary(args, domain)}")
+    print_network(model)
+    print(f"domain         {domain.summary()}")
     print(f"neurons        {est.neurons}")
     for line in summary_lines(est):
         print(line)

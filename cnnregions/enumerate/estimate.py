@@ -27,7 +27,7 @@ import numpy as np
 
 from .._validation import InvalidParameterError, field_error
 from ..models.network import Network
-from .domain import Box, Plane
+from .domain import Domain
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .search import Search
 
@@ -94,7 +94,7 @@ def _one_dive(search: Search, node, rng: np.random.Generator) -> tuple[int, int,
         node = children[int(rng.integers(len(children)))]
 
 
-def dives(network: Network, *, domain: Box | Plane | None = None, tol: float = DEFAULT_TOLERANCE,
+def dives(network: Network, *, domain: Domain | None = None, tol: float = DEFAULT_TOLERANCE,
           strata: int = 16, seed: int | np.random.Generator | None = None) -> Iterator[tuple[int, int, int, int, float]]:
     """Endless dives, stratified: ``(stratum, leaf weight, node weight, nodes expanded, seconds)``.
 
@@ -142,7 +142,7 @@ def upper_bound(network: Network) -> tuple[int | None, str | None]:
     return min(found, key=lambda item: item[0]) if found else (None, None)
 
 
-def estimate_regions(network: Network, *, domain: Box | Plane | None = None, tol: float = DEFAULT_TOLERANCE,
+def estimate_regions(network: Network, *, domain: Domain | None = None, tol: float = DEFAULT_TOLERANCE,
                      dives_: int | None = 1000, max_seconds: float | None = 10.0, level: float = 0.95,
                      strata: int = 16, seed: int | np.random.Generator | None = None,
                      bound: bool = True) -> TreeEstimate:

@@ -101,7 +101,7 @@ def probe_scheduler(address: str, timeout: float) -> None:
                     raise _refuse(address, f"its handshake did not arrive within {timeout:g} s") from None
         except InvalidParameterError:
             raise
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise _refuse(address, f"no connection within {timeout:g} s") from None
         except OSError as exc:
             raise _refuse(address, exc.strerror or str(exc) or type(exc).__name__) from None

@@ -54,7 +54,8 @@ def _limit() -> tuple[int, str]:
                 f"Got {text!r} instead.")
         return int(value), "CNNREGIONS_MEMORY_LIMIT"
     try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2, "half of this machine's; set CNNREGIONS_MEMORY_LIMIT to change it"
+        half = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+        return half, "half of this machine's; set CNNREGIONS_MEMORY_LIMIT to change it"
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
         return _FALLBACK_LIMIT, "set CNNREGIONS_MEMORY_LIMIT to change it"
 
@@ -115,5 +116,6 @@ def check_memory(arch: Architecture, *, dim: int | None = None, stage: str = "se
             if stage == "search" and needs.search > needs.weights + needs.maps
             else "a smaller network is needed (--plane and --box shrink the search, not the network's own matrices)")
     raise InvalidParameterError(
-        f"The network {arch.describe()} must fit in memory (limit {_size(limit)}: {source}). Got about {_size(total)} for {what} instead (layer {layer} alone is a "
+        f"The network {arch.describe()} must fit in memory (limit {_size(limit)}: {source}). "
+        f"Got about {_size(total)} for {what} instead (layer {layer} alone is a "
         f"{rows:,} x {cols:,} matrix); {hint}.")

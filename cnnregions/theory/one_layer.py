@@ -62,7 +62,8 @@ def _independent_count(arch: Architecture) -> int | None:
 def _check_eq4_work(arch: Architecture) -> None:
     """Refuse eq. (4) when its incidence table or its path product would not finish."""
     (_, _, d0), (n1, n2, _) = arch.shapes
-    (f1, f2), s = arch.layers[0].kernel, arch.layers[0].stride
+    layer = conv_layers(arch)[0]
+    (f1, f2), s = layer.kernel, layer.stride
     if f1 <= s and f2 <= s:
         return  # a closed form: one power, bounded by check_result_bits
     if f1 <= s or n1 == 1 or f2 <= s or n2 == 1:
