@@ -17,7 +17,7 @@ from ._common import (
 )
 from ._domain import add_domain_arguments, domain_from_args
 
-__all__ = ["add_parser", "run"]
+__all__ = ["LONG_RUN", "add_parser", "run"]
 
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 

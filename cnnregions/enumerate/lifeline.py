@@ -15,7 +15,7 @@ import os
 import threading
 import time
 
-__all__ = ["exit_with_parent"]
+__all__ = ["POLL_SECONDS", "exit_with_parent"]
 
 #: Seconds between two looks at the parent.
 POLL_SECONDS = 1.0

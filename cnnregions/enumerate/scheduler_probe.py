@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from .._validation import InvalidParameterError
 
-__all__ = ["check_address", "probe_scheduler", "run_within"]
+__all__ = ["SCHEMES", "check_address", "probe_scheduler", "run_within"]
 
 #: Schemes of dask.distributed's communication backends; only tcp is probed.
 SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
