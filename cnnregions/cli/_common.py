@@ -10,7 +10,8 @@ from typing import Any
 
 from ..models.resolve import ResolvedNetwork
 
-__all__ = ["add_net_argument", "count_type", "emit_json", "float_type", "jobs_count", "nonnegative_count", "nonnegative_int", "positive_finite", "positive_int", "print_network"]
+__all__ = ["add_net_argument", "count_type", "emit_json", "float_type", "jobs_count",
+           "nonnegative_count", "nonnegative_int", "positive_finite", "positive_int", "print_network"]
 
 
 def _int_type(minimum: int, what: str):
