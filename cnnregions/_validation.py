@@ -26,6 +26,8 @@ def describe(value: object) -> str:
     elif isinstance(value, numbers.Integral) and int(value).bit_length() > 256:
         # str() of a huge int is slow, and refused past 4300 digits: say how large it is instead
         text = f"an integer of about {int(int(value).bit_length() * 0.30103) + 1} digits"
+    elif isinstance(value, np.generic):  # a numpy scalar: 1.0, not np.float64(1.0)
+        text = repr(value.item())
     else:
         text = repr(value)
     if len(text) > 80:

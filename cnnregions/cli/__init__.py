@@ -15,9 +15,11 @@ code 1 and one line; never a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from ..errors import ComputationTooLargeError, InvalidParameterError, SolverError
+from ._signals import terminate_as_interrupt
 
 __all__ = ["JSON_SCHEMA_VERSION", "SUBCOMMANDS", "build_parser", "main"]
 
@@ -25,22 +27,34 @@ __all__ = ["JSON_SCHEMA_VERSION", "SUBCOMMANDS", "build_parser", "main"]
 JSON_SCHEMA_VERSION = 1
 
 
+#: Negative numbers, scientific notation included (``-5e-1``, ``-.5``, ``-1E+3``): argparse's own
+#: pattern (``-5``, ``-0.5`` only) would take ``--box -5e-1 5e-1``'s ``-5e-1`` for an option.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse parser whose usage errors are one line with exit code 2."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 #: The subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ("count", "bounds", "sample", "compare", "convert", "plot_slice", "plot_line", "study")
+SUBCOMMANDS = ("count", "estimate", "bounds", "sample", "compare", "convert", "plot_slice", "plot_line", "study")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``cnnregions`` parser with every subcommand (a module that fails to import raises)."""
     import importlib
 
+    from .. import __version__
+
     parser = _Parser(prog="cnnregions", description="Exact linear-region counts of ReLU CNNs (Xiong et al., ICML 2020).")
+    parser.add_argument("--version", action="version", version=f"cnnregions {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
@@ -49,21 +63,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # a bare ``cnnregions``: the usage and the commands, not one terse line
+        parser.print_help(sys.stderr)
+        return 2
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0), as return codes
         return int(exc.code or 0)
-    try:
-        return int(args.func(args) or 0)
-    except (InvalidParameterError, ComputationTooLargeError) as exc:
-        print(f"cnnregions {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except SolverError as exc:
-        print(f"cnnregions {args.command}: solver error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"cnnregions {args.command}: interrupted", file=sys.stderr)
-        return 130
+    # SIGTERM (Slurm's wall-time limit, ``timeout``, ``kill``) ends a run like Ctrl-C does.
+    with terminate_as_interrupt() as received:
+        try:
+            return int(args.func(args) or 0)
+        except (InvalidParameterError, ComputationTooLargeError) as exc:
+            print(f"cnnregions {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        except SolverError as exc:
+            print(f"cnnregions {args.command}: solver error: {exc}", file=sys.stderr)
+            return 1
+        except BrokenPipeError:  # ``cnnregions ... | head``: the reader left; nothing to report
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        except KeyboardInterrupt:
+            what = "terminated (SIGTERM)" if received() else "interrupted"
+            checkpoint = getattr(args, "checkpoint", None)
+            hint = (f"; the checkpoint {checkpoint} holds the finished subtrees: run the same command again to resume"
+                    if checkpoint else "")
+            print(f"cnnregions {args.command}: {what}{hint}", file=sys.stderr)
+            return 143 if received() else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

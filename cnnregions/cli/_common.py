@@ -10,8 +10,8 @@ from typing import Any
 
 from ..models.resolve import ResolvedNetwork
 
-__all__ = ["add_net_argument", "emit_json", "float_type", "jobs_count", "nonnegative_int", "positive_finite",
-           "positive_int", "print_network"]
+__all__ = ["add_net_argument", "count_type", "emit_json", "float_type", "jobs_count",
+           "nonnegative_count", "nonnegative_int", "positive_finite", "positive_int", "print_network"]
 
 
 def _int_type(minimum: int, what: str):
@@ -31,11 +31,40 @@ positive_int = _int_type(1, "a positive integer")
 nonnegative_int = _int_type(0, "a non-negative integer")
 
 
+def _count_type(minimum: int, what: str):
+    """Counts also written as integral floats: ``1000000``, ``1e6``, ``2e9``."""
+    exact = _int_type(minimum, what)
+
+    def parse(text: str) -> int:
+        try:
+            int(text)
+        except ValueError:
+            pass
+        else:
+            return exact(text)  # an integer: its own message if out of range
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what} (e.g. 1000000 or 1e6). Got {text!r} instead.") from None
+        if not (math.isfinite(value) and value >= minimum and value == int(value)):
+            raise argparse.ArgumentTypeError(f"must be {what} (e.g. 1000000 or 1e6). Got {text} instead.")
+        return int(value)
+
+    return parse
+
+
+count_type = _count_type(1, "a positive integer")
+nonnegative_count = _count_type(0, "a non-negative integer")
+
+
 def jobs_count(text: str) -> int:
     """``--jobs``: a positive integer, or -1 for all cores."""
-    value = nonnegative_int(text) if text.strip() != "-1" else -1
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be a positive integer or -1. Got 0 instead.")
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1 (all cores). Got {text!r} instead.") from None
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1 (all cores). Got {value} instead.")
     return value
 
 

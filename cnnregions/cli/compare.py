@@ -6,7 +6,7 @@ import argparse
 
 from ..compare import compare_network
 from ..models.resolve import resolve
-from ._common import add_net_argument, emit_json, jobs_count, nonnegative_int, print_network
+from ._common import add_net_argument, emit_json, jobs_count, nonnegative_count, nonnegative_int, print_network
 
 __all__ = ["add_parser", "run"]
 
@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Count the regions of one network exactly and set the count beside every "
                                    "bound of the paper that applies and beside the paper's sampling estimate.")
     add_net_argument(p)
-    p.add_argument("--points", type=nonnegative_int, default=1_000_000,
+    p.add_argument("--points", type=nonnegative_count, default=1_000_000,
                    help="points for the sampling estimate (default 1,000,000; 0 for none)")
     p.add_argument("--sample-seed", type=nonnegative_int, default=None,
                    help="seed of the sampling points (default: --seed)")

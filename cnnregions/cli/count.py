@@ -20,7 +20,7 @@ from ._common import (
 )
 from ._domain import add_domain_arguments, domain_from_args
 
-__all__ = ["add_parser", "run"]
+__all__ = ["LONG_RUN", "add_parser", "run"]
 
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
@@ -58,11 +58,34 @@ def _warning_line(message, category, filename, lineno, file=None, line=None) -> 
     print(f"cnnregions count: warning: {message}", file=sys.stderr)
 
 
+#: A count forecast to take longer than this (seconds) prints its estimate first.
+LONG_RUN = 60.0
+
+
+def _forecast(network, domain, args: argparse.Namespace) -> None:
+    """Know before you wait: a short Knuth estimate (at most about a second), printed
+    on stderr when the count is forecast to take over a minute (issue 15)."""
+    import sys
+
+    from ..enumerate.backends import cpu_count
+    from ..enumerate.estimate import estimate_regions
+    from .estimate import summary_lines
+
+    jobs = cpu_count() if args.jobs == -1 else args.jobs
+    est = estimate_regions(network, domain=domain, tol=args.tol, dives_=None, max_seconds=1.0, seed=0, bound=False)
+    if est.forecast_seconds / jobs > LONG_RUN:
+        print("estimate before counting (cnnregions estimate NET for more dives; --no-progress to skip):", file=sys.stderr)
+        for line in summary_lines(est, jobs):
+            print(f"  {line}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
+    if progress:
+        _forecast(network, domain, args)
     with warnings.catch_warnings():
         warnings.showwarning = _warning_line
         result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split,

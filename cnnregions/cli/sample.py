@@ -6,7 +6,7 @@ import argparse
 
 from ..models.resolve import resolve
 from ..sampling import DEFAULT_STDS, sample_regions
-from ._common import add_net_argument, emit_json, nonnegative_int, positive_finite, positive_int, print_network
+from ._common import add_net_argument, count_type, emit_json, nonnegative_int, positive_finite, print_network
 
 __all__ = ["add_parser", "run"]
 
@@ -20,8 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "standard deviations v and the maximum over v is reported. Sampling can only miss "
                     "regions, so the result is a lower bound on the exact count.")
     add_net_argument(p)
-    p.add_argument("--points", type=positive_int, required=True, metavar="N",
-                   help="total number of points, split evenly over the stds (the paper uses 2e9)")
+    p.add_argument("--points", type=count_type, required=True, metavar="N",
+                   help="total number of points, split evenly over the stds (e.g. 1e6; the paper uses 2e9)")
     p.add_argument("--std", type=positive_finite, action="append", metavar="V", dest="stds",
                    help=f"a standard deviation of the inputs; repeat for several (default: {grid})")
     p.add_argument("--sample-seed", type=nonnegative_int, default=None, metavar="S",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Self
@@ -18,6 +19,7 @@ from typing import Self
 from ..errors import InvalidParameterError
 from .problem import SearchProblem
 from .results import SubtreeResult
+from .scheduler_probe import probe_scheduler, run_within
 from .search import Node
 from .tasks import Task, TaskOptions, run_task
 
@@ -49,13 +51,21 @@ def connect(scheduler, timeout: float = DEFAULT_CONNECT_TIMEOUT):
     if not isinstance(scheduler, str) or not scheduler:
         raise InvalidParameterError(
             f"The 'scheduler' must be an address such as tcp://host:8786 or a dask Client. Got {scheduler!r} instead.")
-    try:
-        return Client(scheduler, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidParameterError(
+    # -- issue 15: the whole handshake is bounded by ``timeout`` (see .scheduler_probe) --
+    start = time.monotonic()
+    probe_scheduler(scheduler, timeout)
+    left = max(timeout - (time.monotonic() - start), 0.5)
+
+    def refused(reason: str) -> InvalidParameterError:
+        return InvalidParameterError(
             f"The 'scheduler' must be a reachable dask scheduler. Got no answer from {scheduler!r} "
-            f"within {timeout:g} s instead ({reason}).") from None
+            f"within {timeout:g} s instead ({reason}).")
+
+    try:
+        return run_within(lambda: Client(scheduler, timeout=left, set_as_default=False), left,
+                          lambda: refused("the handshake did not complete"))
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise refused(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
 def workers_of(client) -> int:

@@ -28,6 +28,7 @@ from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT, Pool, connect, cpu_count, workers_of
 from .checkpoint import Checkpoint, NodeShape
 from .domain import Domain, Plane, Segment
+from .options import check_run_options
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .progress import make_reporter
 from .results import Region, RegionCount, SubtreeResult
@@ -165,6 +166,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     40
     """
     n_jobs = _check_jobs(n_jobs)
+    check_run_options(progress=progress, checkpoint=checkpoint, connect_timeout=connect_timeout)  # issue 15
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
     if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
         from ..geometry.count import count_geometric
@@ -174,10 +176,6 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)
     options = TaskOptions(budget=None if budget is None else budget)
-    if not (isinstance(progress, bool) or callable(progress)):
-        raise field_error("The 'progress'", "True, False or a callable", progress)
-    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
-        raise field_error("The 'checkpoint'", "a file path", checkpoint)
     start = time.perf_counter()
     problem = build_problem(network, domain, tol=tol)
     client = None

@@ -22,8 +22,10 @@ import numpy as np
 
 from .._validation import field_error
 from ..errors import InvalidParameterError
+from ..models.limits import check_memory
 from ..models.network import Network
-from .domain import Domain, Space
+from .domain import Domain, Plane, Space
+from .rescale import check_search_maps, rescale_maps
 
 __all__ = ["CANCELLATION", "DEFAULT_TOLERANCE", "RADIUS_CAP", "SearchProblem", "build_problem", "length_scale"]
 
@@ -115,7 +117,8 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     elif not isinstance(domain, Domain):
         raise field_error("The 'domain'", "None, a Box or a Plane", domain)
     dim_x = network.architecture.input_dim
-    maps = [(np.asarray(M), np.asarray(c)) for M, c in network.affine_maps]
+    check_memory(network.architecture, dim=2 if isinstance(domain, Plane) else dim_x)  # issue 15
+    maps = rescale_maps(network.affine_maps)  # exact powers of two: no overflow or underflow (issue 15)
     origin, basis = domain.input_map(dim_x)
     rows_a, rows_b = domain.rows(dim_x)
     M1, c1 = maps[0]
@@ -123,6 +126,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     if basis is not None:
         M1 = M1 @ basis
     maps[0] = (M1, c1)
+    check_search_maps(M1, c1)  # issue 15
     scale = length_scale(maps)
     maps[0] = (M1 * scale, c1)
     dim = M1.shape[1]

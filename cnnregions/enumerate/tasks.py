@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import field_error
+from .lifeline import exit_with_parent
 from .problem import SearchProblem
 from .results import SubtreeResult
 from .search import WORK_PER_LP, Node, Search
@@ -116,6 +117,7 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple[
     certificates; a fresh state per task makes the statistics independent of
     the worker that runs it.
     """
+    exit_with_parent()  # issue 15: a worker does not outlive a killed parent
     start, cpu = time.perf_counter(), time.process_time()
     search = Search(problem)
     budget = options.budget_of(task.piece)

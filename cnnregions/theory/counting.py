@@ -10,6 +10,7 @@ import math
 from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import check_architecture, check_count, conv_layers, require_one_layer
+from .budget import check_result_bits, check_work
 from .fields import used_inputs
 
 __all__ = [
@@ -23,7 +24,9 @@ def lemma2(arch: Architecture) -> int:
 
     Valid for every ReLU network, whatever its depth, padding or fully-connected layers.
     """
-    return 2 ** check_architecture(arch).n_neurons
+    n = check_architecture(arch).n_neurons
+    check_result_bits(n, "Lemma 2's 2^neurons")
+    return 2 ** n
 
 
 def theorem1(n0: int, n1: int) -> int:
@@ -39,7 +42,14 @@ def theorem1(n0: int, n1: int) -> int:
     """
     n0 = check_count(n0, "The input dimension 'n0'", minimum=1)
     n1 = check_count(n1, "The number of neurons 'n1'", minimum=0)
-    return sum(math.comb(n1, i) for i in range(min(n0, n1) + 1))
+    top = min(n0, n1)
+    check_result_bits(n1, "Theorem 1's sum of binomials")
+    check_work(4 * top * (n1 // 64 + 1), "Theorem 1's sum of binomials")  # a multiplication and a division per term
+    total, term = 1, 1  # C(n1, 0); then C(n1, i + 1) = C(n1, i) (n1 - i) / (i + 1), exactly
+    for i in range(top):
+        term = term * (n1 - i) // (i + 1)
+        total += term
+    return total
 
 
 def theorem1_bound(arch: Architecture) -> int:

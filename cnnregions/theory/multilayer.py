@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import check_count, conv_layers, require_paper_setting
+from .budget import check_result_bits
 from .counting import theorem1
 from .one_layer import eq4
 
@@ -145,6 +146,7 @@ def theorem5(arch: Architecture, *, max_states: int | None = None) -> Theorem5:
         ``lower`` is None where the theorem's assumption ``d_l >= d0`` fails.
     """
     reason = theorem5_lower_applies(arch)
+    check_result_bits(arch.n_neurons, "Theorem 5's bounds")  # each is at most 2^neurons
     n_prime, n_double_prime = theorem5_n_prime(arch), theorem5_n_double_prime(arch)
     r_pp = eq4(n_double_prime, max_states=max_states)
     r_p = None if reason else (r_pp if arch.depth == 1 else eq4(n_prime, max_states=max_states))

@@ -34,7 +34,8 @@ from fractions import Fraction
 from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ._checks import conv_layers, require_one_layer
-from .fields import incidence, receptive_fields, used_inputs
+from .budget import PYTHON_STEP, check_result_bits, check_work
+from .fields import axis_classes, incidence, receptive_fields, used_inputs
 from .frontier import hall_weighted_count
 from .path import path_count
 
@@ -56,6 +57,21 @@ def _independent_count(arch: Architecture) -> int | None:
     if f2 <= s or n2 == 1:
         return path_count(n1, f2 * d0, f1, s, d1) ** n2
     return None
+
+
+def _check_eq4_work(arch: Architecture) -> None:
+    """Refuse eq. (4) when its incidence table or its path product would not finish."""
+    (_, _, d0), (n1, n2, _) = arch.shapes
+    layer = conv_layers(arch)[0]
+    (f1, f2), s = layer.kernel, layer.stride
+    if f1 <= s and f2 <= s:
+        return  # a closed form: one power, bounded by check_result_bits
+    if f1 <= s or n1 == 1 or f2 <= s or n2 == 1:
+        # a path product: one big-integer operation per position, states of the kernel's overlap
+        check_work((n1 + n2) * (max(f1, f2) // s + 1) * (arch.n_neurons // 64 + 1), "Eq. (4)")
+        return
+    atoms = len(axis_classes(n1, f1, s)) * len(axis_classes(n2, f2, s))
+    check_work(n1 * n2 * atoms * PYTHON_STEP, "Eq. (4)'s incidence table")  # a Python loop
 
 
 def eq4(arch: Architecture, *, max_states: int | None = None) -> int:
@@ -89,6 +105,8 @@ def eq4(arch: Architecture, *, max_states: int | None = None) -> int:
     40
     """
     require_one_layer(arch, "Eq. (4)")
+    check_result_bits(arch.n_neurons, "Eq. (4)")  # R_N <= 2^neurons (Lemma 2)
+    _check_eq4_work(arch)
     closed = _independent_count(arch)
     if closed is not None:
         return closed

@@ -1,0 +1,73 @@
+"""``cnnregions estimate NET``: how many regions, and how long an exact count will take."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..enumerate import DEFAULT_TOLERANCE
+from ..enumerate.estimate import TreeEstimate, estimate_regions
+from ..models.resolve import resolve
+from ._common import add_net_argument, emit_json, float_type, nonnegative_int, positive_finite, print_network
+from ._domain import add_domain_arguments, domain_from_args
+
+__all__ = ["add_parser", "run", "summary_lines"]
+
+_TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
+_DIVES = float_type("an integer >= 2", lambda v: v >= 2 and v == int(v))
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("estimate", help="estimate the number of regions and the time of an exact count",
+                       description="Knuth's random-probe estimate of the exact search tree: random dives from the "
+                                   "top of the tree, each an unbiased estimate of the number of regions R_{N,theta}; "
+                                   "the mean with a confidence interval, the estimated search nodes, a time forecast "
+                                   "from the measured cost per node, and the smallest applicable upper bound.")
+    add_net_argument(p)
+    p.add_argument("--seconds", type=positive_finite, default=10.0, metavar="T",
+                   help="time budget of the dives (default 10)")
+    p.add_argument("--dives", type=_DIVES, default=None, metavar="N", help="stop after N dives (default: --seconds only)")
+    p.add_argument("--estimate-seed", type=nonnegative_int, default=None, metavar="R",
+                   help="seed of the random dives (default: fresh randomness)")
+    p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE, help="as for count")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_domain_arguments(p)
+    p.set_defaults(func=run)
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def summary_lines(est: TreeEstimate, jobs: int = 1) -> list[str]:
+    """The estimate in a few lines (also printed by ``count`` before a long run)."""
+    lines = [f"regions        about {est.regions:.4g} ({est.level:.0%} interval {est.low:.4g} .. {est.high:.4g}; "
+             f"Knuth's estimator, {est.dives} dives)",
+             f"search nodes   about {est.nodes:.4g} ({est.seconds_per_node * 1e3:.3g} ms per node in the dives)",
+             f"forecast       about {_duration(est.forecast_seconds / max(jobs, 1))} "
+             f"on {jobs} core{'s' if jobs != 1 else ''} (the dives' cost per node; the search usually does better)"]
+    if est.upper_bound is not None:
+        bound = str(est.upper_bound) if est.upper_bound < 10 ** 15 else f"{float(est.upper_bound):.4g}"
+        lines.append(f"upper bound    {bound} ({est.upper_bound_name})")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    model = resolve(args.net, seed=args.seed)
+    network = model.network
+    domain = domain_from_args(args, network.architecture)
+    est = estimate_regions(network, domain=domain, tol=args.tol, dives_=int(args.dives) if args.dives else None,
+                           max_seconds=args.seconds, seed=args.estimate_seed)
+    if args.json:
+        emit_json("estimate", {**est.to_dict(), "domain": domain.to_dict()}, model)
+        return 0
+    print_network(model)
+    print(f"domain         {domain.summary()}")
+    print(f"neurons        {est.neurons}")
+    for line in summary_lines(est):
+        print(line)
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,44 @@
+"""Worker processes end when the process that started them is gone (issue 15, item 6).
+
+After ``kill -9`` of a ``count --jobs N`` run, loky's workers would finish their
+subtree and then idle for minutes (loky's idle timeout) holding memory and cores.
+:func:`exit_with_parent`, called at the start of every task, starts (once per
+process) a daemon thread that polls the parent's pid and ends the process when
+the parent has died (the process is then re-parented, so ``getppid`` changes).
+In the main process (no multiprocessing parent) it does nothing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+
+__all__ = ["POLL_SECONDS", "exit_with_parent"]
+
+#: Seconds between two looks at the parent.
+POLL_SECONDS = 1.0
+_lock = threading.Lock()
+_watching: set[int] = set()  # pids of the processes that already watch their parent
+
+
+def exit_with_parent(poll: float = POLL_SECONDS) -> bool:
+    """In a child process, start watching the parent; returns True if it watches."""
+    if multiprocessing.parent_process() is None:
+        return False
+    with _lock:
+        pid = os.getpid()
+        if pid in _watching:  # a forked copy of a watching process watches its own parent
+            return True
+        _watching.add(pid)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent:
+                os._exit(1)  # nothing to save: the parent held the results and the checkpoint
+
+    threading.Thread(target=watch, name="cnnregions-lifeline", daemon=True).start()
+    return True
