@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Self
 
 from ..errors import InvalidParameterError
+from .lifeline import exit_with_parent
 from .problem import SearchProblem
 from .results import SubtreeResult
 from .scheduler_probe import probe_scheduler, run_within
@@ -105,7 +106,8 @@ class Pool:
             # joblib.Parallel in the same process finds an executor it can reuse.
             from joblib.executor import get_memmapping_executor
 
-            self._executor = get_memmapping_executor(n_jobs)
+            # Workers watch the parent from their start, so that idle ones also end when it is killed.
+            self._executor = get_memmapping_executor(n_jobs, initializer=exit_with_parent)
             self._blob = pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)
 
     def submit(self, task: Task) -> None:

@@ -26,7 +26,10 @@ def test_layer_rescaling_changes_nothing(factor):
     net = he_network(paper_architecture("example4-d3"), seed=0)
     (W1, W2), (b1, b2) = net.weights, net.biases
     scaled = net.with_weights([W1 * factor, W2 / factor], [b1 * factor, b2])
-    assert _stats(scaled) == _stats(net)
+    if np.frexp(factor)[0] == 0.5:  # a power of two: the same network bit for bit after rescaling
+        assert _stats(scaled) == _stats(net)
+    else:  # W1 * c / c is W1 up to rounding: the same regions, LPs may differ by rounding
+        assert _stats(scaled)[0] == _stats(net)[0]
 
 
 @pytest.mark.parametrize("factor", [1e300, 1e-300, 1e-310, 1e-315])
