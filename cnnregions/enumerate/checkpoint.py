@@ -72,13 +72,13 @@ class Checkpoint:
             for number, line in enumerate(complete[1:], start=2):
                 try:
                     record = json.loads(line)
-                    result = SubtreeResult(**{k: record[k] for k in SubtreeResult.__dataclass_fields__})
+                    result = SubtreeResult(**{k: record[k] for k in SubtreeResult.__dataclass_fields__ if k in record})
                 except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
                     if number == len(complete):  # a damaged last complete line: treat as torn
                         break
                     raise InvalidParameterError(
                         f"The checkpoint '{path}' must hold one JSON record per line. Got a damaged line {number} instead.") from None
-                done.setdefault(result.index, result)
+                _keep(done, result)
                 good_bytes += len(line) + 1
             handle: BinaryIO = open(path, "r+b")  # noqa: SIM115 (kept open while the run records)
             handle.truncate(good_bytes)
@@ -96,7 +96,7 @@ class Checkpoint:
         """Append one finished subtree, durably (flush + fsync)."""
         self._handle.write(json.dumps(result.to_dict(), sort_keys=True).encode() + b"\n")
         _sync(self._handle)
-        self.done.setdefault(result.index, result)
+        _keep(self.done, result)
 
     def close(self) -> None:
         self._handle.close()
@@ -106,6 +106,14 @@ class Checkpoint:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _keep(done: dict[int, SubtreeResult], result: SubtreeResult) -> None:
+    """Record ``result`` unless a record of its subtree is already there; a certified
+    record replaces an uncertified one (a certified run re-searches those)."""
+    known = done.get(result.index)
+    if known is None or (result.certified and not known.certified):
+        done[result.index] = result
 
 
 def _sync(handle) -> None:

@@ -24,7 +24,7 @@ from .domain import Domain, Plane, Segment
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .results import Region, RegionCount, SubtreeResult
 from .search import Search
-from .tasks import frontier_digest, make_tasks, split_tree
+from .tasks import frontier_digest, make_tasks, split_tree, subtree_result
 
 __all__ = ["DEFAULT_SPLIT", "count_regions", "iter_regions"]
 
@@ -35,7 +35,7 @@ DEFAULT_SPLIT = 64
 
 
 def iter_regions(network: Network, *, domain: Domain | None = None,
-                 tol: float = DEFAULT_TOLERANCE) -> Iterator[Region]:
+                 tol: float = DEFAULT_TOLERANCE, certify: bool = False) -> Iterator[Region]:
     """Generate every linear region of ``network``, one at a time.
 
     A region (Definition 1 of Xiong et al., 2020) is a non-empty open set
@@ -53,6 +53,9 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     tol : float
         A region is counted when it contains a ball of radius ``tol`` times the
         network's length scale (see :class:`RegionCount`).
+    certify : bool
+        Yield only regions proven non-empty in exact arithmetic, and every region
+        of the exact ``R_{N,theta}`` (see :func:`count_regions`).
 
     Yields
     ------
@@ -73,8 +76,9 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
         yield from iter_geometric(network, domain)
         return
     # -- end issue 16 --
-    problem = build_problem(network, domain, tol=tol)
-    search = Search(problem)
+    certify = _check_certify(certify)
+    problem = build_problem(network, domain, tol=tol, certify=certify)
+    search = Search(problem, immediate=True)
     for w, r in search.dfs(search.root()):
         yield Region(search.pattern.copy(), problem.to_input(w), r * problem.scale, problem.to_domain(w))
 
@@ -85,11 +89,21 @@ def _check_jobs(n_jobs: object) -> int:
     return cpu_count() if n_jobs == -1 else int(n_jobs)
 
 
+def _check_certify(certify: object) -> bool:
+    if not isinstance(certify, (bool, np.bool_)):
+        raise field_error("The 'certify'", "True or False", certify)
+    if certify:
+        from ..certify import require_flint
+
+        require_flint()
+    return bool(certify)
+
+
 def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = None,
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
                   progress: bool | Callable[[int, int, int], None] = False,
                   scheduler=None, checkpoint: str | os.PathLike | None = None,
-                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> RegionCount:
+                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, certify: bool = False) -> RegionCount:
     """Count the linear regions ``R_{N,theta}`` of ``network`` exactly.
 
     Depth-first search over activation patterns, layer by layer and neuron by
@@ -127,7 +141,17 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         within ``connect_timeout`` seconds.
     checkpoint : path, optional
         Append each finished subtree to this JSON-lines file and skip the
-        subtrees it already holds (see :mod:`.checkpoint`).
+        subtrees it already holds (see :mod:`.checkpoint`).  A certified count
+        reuses only subtrees that were certified.
+    certify : bool
+        Prove the count (needs python-flint, the ``certify`` extra): every region's
+        witness is checked strictly inside it in exact arithmetic, every side
+        declared empty gets an exact Motzkin certificate, every neuron declared
+        constant an exact proof, and what floats cannot decide is decided by an
+        exact rational LP.  The result is the exact ``R_{N,theta}`` of the float64
+        weights (identically zero neurons inactive), with no tolerance.  When
+        exact decisions overturned float ones, the float count and the patterns
+        it missed or added are reported beside it.
 
     Returns
     -------
@@ -140,6 +164,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     40
     """
     n_jobs = _check_jobs(n_jobs)
+    certify = _check_certify(certify)
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
     if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
         from ..geometry.count import count_geometric
@@ -149,7 +174,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)
     start = time.perf_counter()
-    problem = build_problem(network, domain, tol=tol)
+    problem = build_problem(network, domain, tol=tol, certify=certify)
     client = None
     own_client = False
     if scheduler is not None:
@@ -164,7 +189,8 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
                     "tol": float(tol), "split": int(split), "subtrees": len(tasks), "frontier": frontier_digest(tasks)}
         store = Checkpoint.open(checkpoint, identity)
     total = _Totals(top)
-    reused = dict(store.done) if store is not None else {}
+    # A certified count reuses certified subtrees only.
+    reused = {i: r for i, r in store.done.items() if r.certified or not certify} if store is not None else {}
     for result in reused.values():
         total.add(result)
     todo = [(i, nodes) for i, nodes in enumerate(tasks) if i not in reused]
@@ -184,22 +210,54 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         if own_client and client is not None:
             client.close()
     scale = problem.scale
+    float_regions, missed, added = None, (), ()
+    if certify and total.disagreements:
+        float_regions, missed, added = _float_comparison(network, domain, tol, split, n_jobs, total.regions)
     return RegionCount(
         regions=total.regions, lps=total.lps, nodes=total.nodes, seconds=time.perf_counter() - start,
         smallest_radius=total.min_radius * scale, largest_rejected_radius=total.max_rejected * scale,
         tolerance=problem.tol * scale, scale=scale, neurons=problem.n_neurons,
         subtrees=len(tasks), n_jobs=workers, reused_subtrees=len(reused),
-        backend="dask" if client is not None else ("loky" if n_jobs > 1 else "serial"))
+        backend="dask" if client is not None else ("loky" if n_jobs > 1 else "serial"),
+        certified=total.certified, unresolved=total.unresolved, certificates=total.certificates,
+        exact_decisions=total.exact_decisions, float_regions=float_regions, missed=missed, added=added)
+
+
+#: Patterns listed side by side (certified vs float) only for counts up to this size.
+_COMPARE_PATTERNS_UP_TO = 100_000
+_LISTED = 20
+
+
+def _float_comparison(network, domain, tol, split, n_jobs, regions):
+    """The float count beside a certified one that overturned float decisions,
+    with (up to 20 of) the patterns the float search missed and added."""
+    if regions > _COMPARE_PATTERNS_UP_TO:
+        return count_regions(network, n_jobs=n_jobs, domain=domain, tol=tol, split=split).regions, (), ()
+
+    def patterns(certify):
+        return {"".join("1" if v else "0" for v in r.pattern.tolist())
+                for r in iter_regions(network, domain=domain, tol=tol, certify=certify)}
+
+    floats, exact = patterns(False), patterns(True)
+    return len(floats), tuple(sorted(exact - floats)[:_LISTED]), tuple(sorted(floats - exact)[:_LISTED])
 
 
 class _Totals:
     """Running sums of subtree statistics (starting from the split's own)."""
 
     def __init__(self, top: Search) -> None:
-        self.regions, self.lps, self.nodes = top.regions, top.lps, top.nodes
+        own = subtree_result(top, -1, 0.0)
+        self.regions, self.lps, self.nodes = own.regions, own.lps, own.nodes
         self.min_radius, self.max_rejected = float(top.min_radius), float(top.max_rejected)
+        self.certified, self.unresolved, self.certificates = own.certified, own.unresolved, own.certificates
+        self.exact_decisions, self.disagreements = own.exact_decisions, own.disagreements
 
     def add(self, result: SubtreeResult) -> None:
+        self.certified = self.certified and result.certified
+        self.unresolved += result.unresolved
+        self.certificates += result.certificates
+        self.exact_decisions += result.exact_decisions
+        self.disagreements += result.disagreements
         self.regions += result.regions
         self.lps += result.lps
         self.nodes += result.nodes

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import field_error
+from ..certify.exact_network import ExactNetwork
 from ..errors import InvalidParameterError
 from ..models.network import Network
-from .domain import Domain, Space
+from .domain import Domain, Plane, Space
 
 __all__ = ["CANCELLATION", "DEFAULT_TOLERANCE", "RADIUS_CAP", "SearchProblem", "build_problem", "length_scale"]
 
@@ -88,6 +89,10 @@ class SearchProblem:
     tol: float
     cap: float
     root_box: tuple[np.ndarray, np.ndarray] | None = None
+    #: The network's exact integer maps (:mod:`cnnregions.certify`), and whether every
+    #: decision is to be proven (``certify=True``) or only the cheap exact checks run.
+    exact: ExactNetwork | None = None
+    certify: bool = False
 
     @property
     def n_neurons(self) -> int:
@@ -104,7 +109,7 @@ class SearchProblem:
 
 
 def build_problem(network: Network, domain: Domain | None = None, *,
-                  tol: float = DEFAULT_TOLERANCE) -> SearchProblem:
+                  tol: float = DEFAULT_TOLERANCE, certify: bool = False) -> SearchProblem:
     """Compile ``network`` (restricted to ``domain``) for the search."""
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
@@ -150,5 +155,8 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     if root_box is not None:
         for arr in root_box:
             arr.setflags(write=False)
+    # The exact network (issue 10): the domain's own coordinates, its exact rows and box.
+    plane = (domain.x0, domain.x1, domain.x2) if isinstance(domain, Plane) else None
+    exact = ExactNetwork(network.affine_maps, plane, (rows_a, rows_b), box)
     return SearchProblem(tuple(frozen), tuple(starts), dim, scale, origin, basis, root_rows,
-                         center, float(radius), float(tol), RADIUS_CAP, root_box)
+                         center, float(radius), float(tol), RADIUS_CAP, root_box, exact, bool(certify))

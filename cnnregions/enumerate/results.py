@@ -46,10 +46,20 @@ class SubtreeResult:
     min_radius: float
     max_rejected: float
     seconds: float
+    #: Exactness (:mod:`cnnregions.certify`): whether every decision was proven, how many
+    #: were not (near a threshold, float mode), certificates checked, exact solves, and
+    #: float decisions the exact checks changed.
+    certified: bool = False
+    unresolved: int = 0
+    certificates: int = 0
+    exact_decisions: int = 0
+    disagreements: int = 0
 
     def to_dict(self) -> dict:
         return {"index": self.index, "regions": self.regions, "lps": self.lps, "nodes": self.nodes,
-                "min_radius": self.min_radius, "max_rejected": self.max_rejected, "seconds": self.seconds}
+                "min_radius": self.min_radius, "max_rejected": self.max_rejected, "seconds": self.seconds,
+                "certified": self.certified, "unresolved": self.unresolved, "certificates": self.certificates,
+                "exact_decisions": self.exact_decisions, "disagreements": self.disagreements}
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,22 @@ class RegionCount:
         ``"serial"``, ``"loky"`` (local processes) or ``"dask"``; ``"geometric"`` for the
         polygon/segment engine of :mod:`cnnregions.geometry` (windowed planes, segments).
     exact_decisions : int
-        Geometric engine only: decisions made in exact rational arithmetic because
-        floats could not certify them (0 for the LP search).
+        Decisions made in exact rational arithmetic because floats could not
+        certify them: by the geometric engine, or by the exact solver of ``certify=True``.
+    certified : bool
+        True when every decision was proven in exact arithmetic (``certify=True``):
+        then ``regions`` is the exact ``R_{N,theta}`` of the float64 weights, with no
+        tolerance (see README, "Certified counts").
+    unresolved : int
+        Decisions that could not be proven: 0 when certified; in float mode, the
+        decisions that came near a threshold (a reason to rerun with ``certify=True``).
+    certificates : int
+        Emptiness certificates checked exactly.
+    float_regions : int or None
+        When a certified count needed to overturn float decisions, the float
+        search's own count (None when they could not differ).
+    missed, added : tuple of str
+        Patterns (as strings of 0/1) the float search missed or added (at most 20 each).
     """
 
     regions: int
@@ -106,7 +130,13 @@ class RegionCount:
     n_jobs: int
     reused_subtrees: int = 0
     backend: str = "serial"
+    certified: bool = False
+    unresolved: int = 0
+    certificates: int = 0
     exact_decisions: int = 0
+    float_regions: int | None = None
+    missed: tuple = ()
+    added: tuple = ()
 
     @property
     def lps_per_region(self) -> float:
@@ -122,6 +152,9 @@ class RegionCount:
             "smallest_radius": self.smallest_radius, "largest_rejected_radius": self.largest_rejected_radius,
             "tolerance": self.tolerance, "scale": self.scale, "neurons": self.neurons,
             "subtrees": self.subtrees, "n_jobs": self.n_jobs, "reused_subtrees": self.reused_subtrees,
-            "backend": self.backend, "exact_decisions": self.exact_decisions,
+            "backend": self.backend,
+            "certified": self.certified, "unresolved": self.unresolved, "certificates": self.certificates,
+            "exact_decisions": self.exact_decisions, "float_regions": self.float_regions,
+            "missed": list(self.missed), "added": list(self.added),
             "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
         }

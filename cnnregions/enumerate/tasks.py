@@ -18,7 +18,7 @@ from .problem import SearchProblem
 from .results import SubtreeResult
 from .search import Node, Search
 
-__all__ = ["frontier_digest", "make_tasks", "search_subtree", "split_tree"]
+__all__ = ["frontier_digest", "make_tasks", "search_subtree", "split_tree", "subtree_result"]
 
 
 def split_tree(search: Search, target: int) -> list[Node]:
@@ -46,8 +46,17 @@ def search_subtree(problem: SearchProblem, index: int, nodes: Sequence[Node]) ->
     for node in nodes:
         for _ in search.dfs(node):
             pass
-    return SubtreeResult(index, search.regions, search.lps, search.nodes, float(search.min_radius),
-                         float(search.max_rejected), time.perf_counter() - start)
+    return subtree_result(search, index, time.perf_counter() - start)
+
+
+def subtree_result(search: Search, index: int, seconds: float) -> SubtreeResult:
+    """A finished search's statistics (its pending exact checks done first)."""
+    cert = search.cert
+    cert.flush()
+    return SubtreeResult(index, search.regions - cert.rejected, search.lps, search.nodes, float(search.min_radius),
+                         float(search.max_rejected), seconds, certified=cert.exact and cert.unresolved == 0,
+                         unresolved=cert.unresolved, certificates=cert.certificates,
+                         exact_decisions=cert.exact_decisions, disagreements=cert.disagreements)
 
 
 def make_tasks(frontier: list[Node], n_tasks: int) -> list[list[Node]]:
