@@ -222,11 +222,12 @@ class Certifier:
         decision = decide_strict(rows)
         if not decision.nonempty:
             self.certificates += 1
-            return True, frozenset(k for k, w in zip(keys, decision.certificate) if w > 0), None, t
+            return True, frozenset(k for k, w in zip(keys, decision.certificate or ()) if w > 0), None, t
         if not math.isnan(t):  # a float LP answered (NaN: a failed solve) and was wrong
             self.disagreements += 1
-        v = np.array([float(c) for c in decision.point])
-        radius = _radius(rows, decision.point) / self.scale
+        point = decision.point or ()
+        v = np.array([float(c) for c in point])
+        radius = _radius(rows, point) / self.scale
         return False, None, v / self.scale, radius if radius > 0 else 1e-300
 
     # -- regions --------------------------------------------------------------------------
@@ -288,10 +289,7 @@ def check_witnesses_rows(rows: list, point: np.ndarray) -> bool:
     e = min(ev, 0)
     V = [int(v) for v in shift(Vi, ev - e).tolist()]
     one = 1 << (-e)
-    for row in rows:
-        if not sum(a * x for a, x in zip(row[:-1], V)) + row[-1] * one > 0:
-            return False
-    return True
+    return all(sum(a * x for a, x in zip(row[:-1], V)) + row[-1] * one > 0 for row in rows)
 
 
 def _radius(rows: list, point) -> float:

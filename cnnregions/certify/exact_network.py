@@ -21,12 +21,12 @@ _CACHE_PER_LAYER = 64
 
 def _combine(prod: np.ndarray | None, ep: int, bias: np.ndarray | None, eb: int) -> tuple[np.ndarray, int]:
     """``prod * 2**ep`` plus ``bias * 2**eb`` added to the last column, as ints and one exponent."""
-    if prod is None and bias is None:
-        raise ValueError("nothing to combine")
+    if prod is None:
+        if bias is None:
+            raise ValueError("nothing to combine")
+        return strip_twos(bias, eb)
     if bias is None:
         return strip_twos(prod, ep)
-    if prod is None:
-        return strip_twos(bias, eb)
     e = min(ep, eb)
     out = shift(prod, ep - e)
     out[..., -1] = out[..., -1] + shift(bias, eb - e)

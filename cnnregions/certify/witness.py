@@ -35,10 +35,10 @@ def check_witnesses(net: ExactNetwork, patterns: np.ndarray, points: np.ndarray)
         ok &= _row_values(row, points) > 0
     starts = net.starts
     for l, (Z, _) in enumerate(net.preactivations(points)):
-        P = patterns[:, starts[l]:starts[l + 1]]
+        signs = patterns[:, starts[l]:starts[l + 1]]
         pos = Z > 0
-        ok &= ~np.any(P != pos, axis=1)
-        doubtful = ~P & (Z == 0) & ok[:, None]
+        ok &= ~np.any(signs != pos, axis=1)
+        doubtful = ~signs & (Z == 0) & ok[:, None]
         for b, i in zip(*np.nonzero(doubtful)):
             if ok[b] and any(v != 0 for v in net.layer_map(l, patterns[b])[0][i].tolist()):
                 ok[b] = False

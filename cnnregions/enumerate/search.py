@@ -301,7 +301,7 @@ class Search:
         self._truncate(p)
         if not empty:
             return found, radius
-        if layer is not None:
+        if layer is not None and support is not None:
             _remember(self._certs[layer], key, support - {key})
         if t > self.max_rejected:
             self.max_rejected = t
