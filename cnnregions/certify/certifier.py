@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from .._validation import InvalidParameterError
+from ..errors import InvalidParameterError
 from .exact_network import ExactNetwork
 from .witness import check_witnesses, region_rows
 
