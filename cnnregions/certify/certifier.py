@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from ..errors import InvalidParameterError
+from ..errors import CertifyUnavailable
 from .exact_network import ExactNetwork
 from .witness import check_witnesses, region_rows
 
@@ -39,10 +39,6 @@ BATCH = 512
 NEAR_FACTOR = 100.0
 #: HiGHS drops matrix entries below this (``small_matrix_value``, set in :mod:`..enumerate.lp`).
 SMALL_VALUE = 1e-12  # = cnnregions.enumerate.lp.SMALL_MATRIX_VALUE (not imported: no cycle)
-
-
-class CertifyUnavailable(InvalidParameterError, ImportError):
-    """python-flint (the ``certify`` extra) is not installed (one line on the CLI, exit code 2)."""
 
 
 def require_flint() -> None:
@@ -207,7 +203,7 @@ class Certifier:
 
         if t > 0 and center is not None:
             rows = [self._row(key) for key in keys]
-            if check_witnesses_rows(rows, np.asarray(center) * self.scale):
+            if _point_inside(rows, np.asarray(center) * self.scale):
                 self.disagreements += 1
                 return False, None, center, float(t)
         if duals is not None:
@@ -281,7 +277,7 @@ class Certifier:
             self.unresolved += 1
 
 
-def check_witnesses_rows(rows: list, point: np.ndarray) -> bool:
+def _point_inside(rows: list, point: np.ndarray) -> bool:
     """True iff the float point (exact) satisfies every integer row strictly."""
     from .dyadic import as_ints, shift
 

@@ -21,11 +21,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import ExactSolverError
+
 __all__ = ["ExactSolverError", "StrictDecision", "decide_strict"]
-
-
-class ExactSolverError(RuntimeError):
-    """The exact solver's answer failed its own check (a bug, never a tolerance)."""
 
 
 @dataclass(frozen=True)
