@@ -69,14 +69,15 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     >>> sum(1 for _ in iter_regions(net))  # d^3 + d^2 + d + 1 (Example 1)
     15
     """
+    certify = _check_certify(certify)
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
-    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
+    # (with certify=True a windowed plane goes to the certified LP search: issue 10)
+    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None and not certify):
         from ..geometry.count import iter_geometric
 
         yield from iter_geometric(network, domain)
         return
     # -- end issue 16 --
-    certify = _check_certify(certify)
     problem = build_problem(network, domain, tol=tol, certify=certify)
     search = Search(problem, immediate=True)
     for w, r in search.dfs(search.root()):
@@ -166,7 +167,8 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     n_jobs = _check_jobs(n_jobs)
     certify = _check_certify(certify)
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
-    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
+    # (with certify=True a windowed plane goes to the certified LP search: issue 10)
+    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None and not certify):
         from ..geometry.count import count_geometric
 
         return count_geometric(network, domain, n_jobs=n_jobs, progress=progress)
