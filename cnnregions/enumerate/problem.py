@@ -124,6 +124,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     dim_x = network.architecture.input_dim
     check_memory(network.architecture, dim=2 if isinstance(domain, Plane) else dim_x)  # issue 15
     maps = rescale_maps(network.affine_maps)  # exact powers of two: no overflow or underflow (issue 15)
+    exact_maps = list(maps)  # the certifier sees the same rescaled (exact) maps as the search
     origin, basis = domain.input_map(dim_x)
     rows_a, rows_b = domain.rows(dim_x)
     M1, c1 = maps[0]
@@ -161,6 +162,6 @@ def build_problem(network: Network, domain: Domain | None = None, *,
             arr.setflags(write=False)
     # The exact network (issue 10): the domain's own coordinates, its exact rows and box.
     plane = (domain.x0, domain.x1, domain.x2) if isinstance(domain, Plane) else None
-    exact = ExactNetwork(network.affine_maps, plane, (rows_a, rows_b), box)
+    exact = ExactNetwork(exact_maps, plane, (rows_a, rows_b), box)
     return SearchProblem(tuple(frozen), tuple(starts), dim, scale, origin, basis, root_rows,
                          center, float(radius), float(tol), RADIUS_CAP, root_box, exact, bool(certify))
