@@ -14,7 +14,14 @@ patterns with HiGHS linear programs, and sets them beside the paper's formulas.
 from importlib.metadata import PackageNotFoundError, version
 
 from .enumerate import Box, Domain, Plane, Region, RegionCount, Segment, Space, count_regions, iter_regions
-from .errors import CnnRegionsError, ComputationTooLargeError, InvalidParameterError, SolverError
+from .errors import (
+    CertifyUnavailable,
+    CnnRegionsError,
+    ComputationTooLargeError,
+    ExactSolverError,
+    InvalidParameterError,
+    SolverError,
+)
 from .models import (
     Architecture,
     Network,
@@ -33,7 +40,8 @@ except PackageNotFoundError:  # a source tree run without installing
     __version__ = "0+unknown"
 
 __all__ = [
-    "Architecture", "Box", "CnnRegionsError", "ComputationTooLargeError", "Domain", "InvalidParameterError",
+    "Architecture", "Box", "CertifyUnavailable", "CnnRegionsError", "ComputationTooLargeError", "Domain",
+    "ExactSolverError", "InvalidParameterError",
     "Network", "Plane", "Region", "RegionCount", "ResolvedNetwork", "Segment", "SolverError", "Space", "__version__",
     "count_regions", "he_network", "iter_regions", "load_network", "paper_architecture", "resolve", "resolve_network",
     "save_network",

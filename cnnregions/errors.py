@@ -17,7 +17,8 @@ first two, 1 for a solver failure), never as a traceback.
 
 from __future__ import annotations
 
-__all__ = ["CnnRegionsError", "ComputationTooLargeError", "InvalidParameterError", "SolverError"]
+__all__ = ["CertifyUnavailable", "CnnRegionsError", "ComputationTooLargeError", "ExactSolverError",
+           "InvalidParameterError", "SolverError"]
 
 
 class CnnRegionsError(Exception):
@@ -44,3 +45,11 @@ class ComputationTooLargeError(CnnRegionsError, RuntimeError):
 
 class SolverError(CnnRegionsError, RuntimeError):
     """HiGHS did not reach a definite answer even after a cold re-solve."""
+
+
+class CertifyUnavailable(InvalidParameterError, ImportError):
+    """``certify=True`` needs python-flint (the ``certify`` extra), which is not installed."""
+
+
+class ExactSolverError(CnnRegionsError, RuntimeError):
+    """The exact rational solver's answer failed its own exact check (a bug, never a tolerance)."""

@@ -42,6 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--budget", type=nonnegative_int, default=DEFAULT_BUDGET, metavar="UNITS",
                    help=f"work after which a task hands its unexplored nodes back as new tasks, in units of "
                         f"8 per LP and 1 per node (default {DEFAULT_BUDGET}; 0: never). The count does not depend on it")
+    p.add_argument("--certify", action="store_true",
+                   help="prove the count in exact arithmetic (witnesses, emptiness certificates, exact LPs); "
+                        "needs the 'certify' extra (python-flint)")
     # -- long runs: a dask cluster, checkpoint and resume ---------------------------------
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a dask.distributed cluster (e.g. tcp://host:8786); needs the 'cluster' extra")
@@ -91,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
         result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split,
                                budget=args.budget or None, progress=progress, domain=domain,
                                scheduler=args.scheduler, checkpoint=args.checkpoint,
-                               connect_timeout=args.connect_timeout)
+                               connect_timeout=args.connect_timeout, certify=args.certify)
+    if result.unresolved and not result.certified:
+        print(f"cnnregions count: warning: {result.unresolved} decision(s) came near the float thresholds "
+              f"(tiny gradients, tiny coefficients or radii near the tolerance); the count may be off: "
+              f"rerun with --certify", file=sys.stderr)
     breakpoints = None
     if isinstance(domain, Segment):  # issue 13 item 4: the breakpoints along the segment too
         from ..geometry.count import segment_regions
@@ -126,6 +133,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"exact          {result.exact_decisions} decisions in rational arithmetic, no tolerance; every region "
               f"holds a ball of radius {result.smallest_radius:.3g} in the domain's coordinates")
         return 0
+    print(f"certified      {_certified_line(result)}")
+    if result.float_regions is not None:
+        print(f"float count    {result.float_regions} (certified {result.regions}): the float search missed "
+              f"{_patterns(result.missed)} and added {_patterns(result.added)}")
     print(f"thinnest       every region holds a ball of radius {result.smallest_radius:.3g} "
           f"(tolerance {result.tolerance:.3g}; largest rejected {result.largest_rejected_radius:.3g})")
     return 0
+
+
+def _certified_line(result) -> str:
+    if result.certified:
+        return (f"yes: exact R_(N,theta) of the float64 weights ({result.certificates} emptiness certificates "
+                f"checked, {result.exact_decisions} exact decisions)")
+    if result.unresolved:
+        return f"no: float run, {result.unresolved} decision(s) near a threshold (rerun with --certify)"
+    return "no: float run with tolerances (--certify proves the count)"
+
+
+def _patterns(patterns) -> str:
+    if not patterns:
+        return "none"
+    return ", ".join(patterns[:5]) + (" ..." if len(patterns) > 5 else "")

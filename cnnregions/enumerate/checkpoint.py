@@ -19,6 +19,11 @@ version, is refused; a torn last line (killed while writing) is dropped; every
 other line must be a valid record of this count (known piece, not repeated,
 non-negative integers, finite floats, nodes that fit the network) or the file
 is refused, naming the line.
+
+Each record says whether its task was ``certified`` (issue 10): a certified count
+(``certify=True``) reuses certified records only and searches the others again;
+its record of such a task replaces the uncertified one (and that one's child
+tasks), the only case where a piece may appear twice.  A float count reuses both.
 """
 
 from __future__ import annotations
@@ -128,9 +133,14 @@ def decode_node(data: object, shape: NodeShape) -> Node:
     return Node(k, prefix, pairs, center, float(radius), screen)
 
 
+#: A record's exactness fields (issue 10, :mod:`cnnregions.certify`): ``certified`` (true or
+#: false), then counts (non-negative integers).
+_EXACTNESS = ("certified", "unresolved", "certificates", "exact_decisions", "disagreements")
+
+
 def _decode_record(record: object, shape: NodeShape) -> Record:
     keys = {"piece", "regions", "lps", "nodes", "min_radius", "max_rejected", "seconds", "cpu_seconds", "children",
-            "check"}
+            "check", *_EXACTNESS}
     if not isinstance(record, dict) or set(record) != keys:
         raise _bad("a record with keys " + ", ".join(sorted(keys)),
                    sorted(record) if isinstance(record, dict) else record)
@@ -138,7 +148,12 @@ def _decode_record(record: object, shape: NodeShape) -> Record:
     if not isinstance(piece, list) or not piece:
         raise _bad("a non-empty list 'piece'", piece)
     piece = tuple(_int(i, "'piece' entries", 0) for i in piece)
-    stats = {key: _int(record[key], f"'{key}'", 0) for key in ("regions", "lps", "nodes")}
+    stats = {key: _int(record[key], f"'{key}'", 0) for key in ("regions", "lps", "nodes", *_EXACTNESS[1:])}
+    certified = record["certified"]
+    if not isinstance(certified, bool):
+        raise _bad("'certified' true or false", _short(certified))
+    if certified and stats["unresolved"]:
+        raise _bad("'unresolved' 0 in a certified record", f"{stats['unresolved']}")
     if stats["regions"] > stats["nodes"]:
         raise _bad("'regions' at most 'nodes'", f"{stats['regions']} regions in {stats['nodes']} nodes")
     floats = {}
@@ -155,7 +170,8 @@ def _decode_record(record: object, shape: NodeShape) -> Record:
         raise _bad("'children' a list of non-empty lists of nodes", children)
     nodes = tuple(tuple(decode_node(n, shape) for n in child) for child in children)
     result = SubtreeResult(piece, stats["regions"], stats["lps"], stats["nodes"], floats["min_radius"],
-                           floats["max_rejected"], floats["seconds"], floats["cpu_seconds"])
+                           floats["max_rejected"], floats["seconds"], floats["cpu_seconds"], certified,
+                           *(stats[key] for key in _EXACTNESS[1:]))
     return Record(result, nodes)
 
 
@@ -180,7 +196,8 @@ class Checkpoint:
     Attributes
     ----------
     done : dict of tuple to Record
-        Tasks recorded by earlier runs, by piece (read when the file was opened).
+        Tasks recorded by earlier runs, by piece (read when the file was opened); a
+        certified record replaces an uncertified one of the same piece.
     recorded : int
         Tasks in the file now.
     """
@@ -324,8 +341,15 @@ def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, 
             piece = entry.result.piece
             if record["check"] != _digest(record, salt):
                 raise _bad("a 'check' digest that matches the line", "a line edited after it was written")
-            if piece in done:
-                raise _bad("a task recorded once", f"piece {list(piece)} again")
+            known = done.get(piece)
+            if known is not None:
+                # A certified count searches again a task recorded uncertified (issue 10): its
+                # certified record replaces the earlier one, whose child tasks are forgotten.
+                if not (entry.result.certified and not known.result.certified):
+                    raise _bad("a task recorded once", f"piece {list(piece)} again (only a certified record "
+                                                       "may replace an uncertified one)")
+                for other in [p for p in done if len(p) > len(piece) and p[:len(piece)] == piece]:
+                    del done[other]
             if len(piece) == 1 and piece[0] >= initial:
                 raise _bad(f"one of the {initial} initial tasks", f"piece {list(piece)}")
             parent = done.get(piece[:-1])

@@ -40,6 +40,7 @@ from .tasks import (
     frontier_digest,
     make_tasks,
     split_tree,
+    subtree_result,
 )
 
 __all__ = ["DEFAULT_BUDGET", "DEFAULT_SPLIT", "count_regions", "iter_regions"]
@@ -51,7 +52,7 @@ DEFAULT_SPLIT = 16
 
 
 def iter_regions(network: Network, *, domain: Domain | None = None,
-                 tol: float = DEFAULT_TOLERANCE) -> Iterator[Region]:
+                 tol: float = DEFAULT_TOLERANCE, certify: bool = False) -> Iterator[Region]:
     """Generate every linear region of ``network``, one at a time.
 
     A region (Definition 1 of Xiong et al., 2020) is a non-empty open set
@@ -69,6 +70,9 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     tol : float
         A region is counted when it contains a ball of radius ``tol`` times the
         network's length scale (see :class:`RegionCount`).
+    certify : bool
+        Yield only regions proven non-empty in exact arithmetic, and every region
+        of the exact ``R_{N,theta}`` (see :func:`count_regions`).
 
     Yields
     ------
@@ -82,15 +86,17 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     >>> sum(1 for _ in iter_regions(net))  # d^3 + d^2 + d + 1 (Example 1)
     15
     """
+    certify = _check_certify(certify)
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
-    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
+    # (with certify=True a windowed plane goes to the certified LP search: issue 10)
+    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None and not certify):
         from ..geometry.count import iter_geometric
 
         yield from iter_geometric(network, domain)
         return
     # -- end issue 16 --
-    problem = build_problem(network, domain, tol=tol)
-    search = Search(problem)
+    problem = build_problem(network, domain, tol=tol, certify=certify)
+    search = Search(problem, immediate=True)
     for w, r in search.dfs(search.root()):
         yield Region(search.pattern.copy(), problem.to_input(w), r * problem.scale, problem.to_domain(w))
 
@@ -101,12 +107,22 @@ def _check_jobs(n_jobs: object) -> int:
     return cpu_count() if n_jobs == -1 else int(n_jobs)
 
 
+def _check_certify(certify: object) -> bool:
+    if not isinstance(certify, (bool, np.bool_)):
+        raise field_error("The 'certify'", "True or False", certify)
+    if certify:
+        from ..certify import require_flint
+
+        require_flint()
+    return bool(certify)
+
+
 def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = None,
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
                   budget: int | None = DEFAULT_BUDGET,
                   progress: bool | Callable[[int, int, int], None] = False,
                   scheduler=None, checkpoint: str | os.PathLike | None = None,
-                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> RegionCount:
+                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, certify: bool = False) -> RegionCount:
     """Count the linear regions ``R_{N,theta}`` of ``network`` exactly.
 
     Depth-first search over activation patterns, layer by layer and neuron by
@@ -153,7 +169,17 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         seconds.
     checkpoint : path, optional
         Append each finished task to this JSON-lines file and skip the tasks it
-        already holds (see :mod:`.checkpoint`).
+        already holds (see :mod:`.checkpoint`).  A certified count reuses only
+        tasks that were certified.
+    certify : bool
+        Prove the count (needs python-flint, the ``certify`` extra): every region's
+        witness is checked strictly inside it in exact arithmetic, every side
+        declared empty gets an exact Motzkin certificate, every neuron declared
+        constant an exact proof, and what floats cannot decide is decided by an
+        exact rational LP.  The result is the exact ``R_{N,theta}`` of the float64
+        weights (identically zero neurons inactive), with no tolerance.  When
+        exact decisions overturned float ones, the float count and the patterns
+        it missed or added are reported beside it.
 
     Returns
     -------
@@ -167,17 +193,19 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     """
     n_jobs = _check_jobs(n_jobs)
     check_run_options(progress=progress, checkpoint=checkpoint, connect_timeout=connect_timeout)  # issue 15
+    certify = _check_certify(certify)
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
-    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
+    # (with certify=True a windowed plane goes to the certified LP search: issue 10)
+    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None and not certify):
         from ..geometry.count import count_geometric
 
         return count_geometric(network, domain, n_jobs=n_jobs, progress=progress)
     # -- end issue 16 --
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)
-    options = TaskOptions(budget=None if budget is None else budget)
+    options = TaskOptions(budget=None if budget is None else budget, certify=certify)
     start = time.perf_counter()
-    problem = build_problem(network, domain, tol=tol)
+    problem = build_problem(network, domain, tol=tol, certify=certify)
     client = None
     own_client = False
     if scheduler is not None:
@@ -194,20 +222,21 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
             shape = NodeShape(problem.n_neurons, problem.dim, tuple(int(s) for s in problem.starts))
             store = Checkpoint.open(checkpoint, identity, shape, len(initial))
         total = _Totals(top)
+        own_regions = total.regions
         todo: list[Task] = []
         done = store.done if store is not None else {}
         stack = [Task((i,), tuple(nodes)) for i, nodes in reversed(list(enumerate(initial)))]
         while stack:  # what the checkpoint holds, and the tasks left (in the order a fresh run meets them)
             task = stack.pop()
-            if task.piece not in done:
-                todo.append(task)
+            if task.piece not in done or (certify and not done[task.piece].result.certified):
+                todo.append(task)  # a certified count searches uncertified records again (issue 10)
                 continue
             record = done[task.piece]
             total.add(record.result)
             stack.extend(Task(task.piece + (j,), nodes) for j, nodes in reversed(list(enumerate(record.children))))
         todo.sort(key=lambda t: len(t.piece))
         reused = total.tasks
-        reused_regions = total.regions - top.regions
+        reused_regions = total.regions - own_regions
         workers = _local_workers(n_jobs, len(todo)) if client is None else workers_of(client)
         report = make_reporter(progress, reused_tasks=reused, reused_regions=total.regions,
                                reused_nodes=total.nodes)
@@ -232,13 +261,18 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         if own_client and client is not None:
             client.close()
     scale = problem.scale
+    float_regions, missed, added = None, (), ()
+    if certify and total.disagreements:
+        float_regions, missed, added = _float_comparison(network, domain, tol, split, n_jobs, total.regions)
     return RegionCount(
         regions=total.regions, lps=total.lps, nodes=total.nodes, seconds=time.perf_counter() - start,
         smallest_radius=total.min_radius * scale, largest_rejected_radius=total.max_rejected * scale,
         tolerance=problem.tol * scale, scale=scale, neurons=problem.n_neurons,
         tasks=total.tasks, n_jobs=workers, reused_tasks=reused,
         backend="dask" if client is not None else ("loky" if workers > 1 else "serial"),
-        max_task_seconds=total.max_seconds, sum_task_seconds=total.sum_seconds, reused_regions=reused_regions)
+        max_task_seconds=total.max_seconds, sum_task_seconds=total.sum_seconds, reused_regions=reused_regions,
+        certified=total.certified, unresolved=total.unresolved, certificates=total.certificates,
+        exact_decisions=total.exact_decisions, float_regions=float_regions, missed=missed, added=added)
 
 
 def _local_workers(n_jobs: int, tasks: int) -> int:
@@ -251,15 +285,42 @@ def _local_workers(n_jobs: int, tasks: int) -> int:
     return max(1, min(n_jobs, max(tasks, cores)))
 
 
+#: Patterns listed side by side (certified vs float) only for counts up to this size.
+_COMPARE_PATTERNS_UP_TO = 100_000
+_LISTED = 20
+
+
+def _float_comparison(network, domain, tol, split, n_jobs, regions):
+    """The float count beside a certified one that overturned float decisions,
+    with (up to 20 of) the patterns the float search missed and added."""
+    if regions > _COMPARE_PATTERNS_UP_TO:
+        return count_regions(network, n_jobs=n_jobs, domain=domain, tol=tol, split=split).regions, (), ()
+
+    def patterns(certify):
+        return {"".join("1" if v else "0" for v in r.pattern.tolist())
+                for r in iter_regions(network, domain=domain, tol=tol, certify=certify)}
+
+    floats, exact = patterns(False), patterns(True)
+    return len(floats), tuple(sorted(exact - floats)[:_LISTED]), tuple(sorted(floats - exact)[:_LISTED])
+
+
 class _Totals:
     """Running sums of task statistics (starting from the split's own)."""
 
     def __init__(self, top: Search) -> None:
-        self.regions, self.lps, self.nodes = top.regions, top.lps, top.nodes
+        own = subtree_result(top, (), 0.0)
+        self.regions, self.lps, self.nodes = own.regions, own.lps, own.nodes
         self.min_radius, self.max_rejected = float(top.min_radius), float(top.max_rejected)
         self.tasks, self.max_seconds, self.sum_seconds = 0, 0.0, 0.0
+        self.certified, self.unresolved, self.certificates = own.certified, own.unresolved, own.certificates
+        self.exact_decisions, self.disagreements = own.exact_decisions, own.disagreements
 
     def add(self, result: SubtreeResult) -> None:
+        self.certified = self.certified and result.certified
+        self.unresolved += result.unresolved
+        self.certificates += result.certificates
+        self.exact_decisions += result.exact_decisions
+        self.disagreements += result.disagreements
         self.regions += result.regions
         self.lps += result.lps
         self.nodes += result.nodes

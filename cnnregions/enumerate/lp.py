@@ -33,6 +33,10 @@ __all__ = ["ChebyshevLP", "LPResult", "LPStatus"]
 #: HiGHS primal and dual feasibility tolerances.  The default 1e-7 accepted
 #: "regions" thinner than ~1e-8; 1e-9 with a numpy re-check of the witness did not.
 FEASIBILITY_TOLERANCE = 1e-9
+#: HiGHS treats matrix entries below ``small_matrix_value`` (default 1e-9) as zero; rows are
+#: unit vectors here, so an entry of 1e-10 is a real slope.  1e-12 is the smallest HiGHS
+#: accepts; rows with non-zero entries below it are flagged by the float run (issue 10).
+SMALL_MATRIX_VALUE = 1e-12
 #: Rows with more columns than this are passed to HiGHS as sparse rows (non-zeros only).
 _SPARSE_FROM = 32
 
@@ -67,6 +71,7 @@ def _new_highs():
     h.setOptionValue("presolve", "off")  # 35-50% slower on these tiny LPs
     h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOLERANCE)
     h.setOptionValue("dual_feasibility_tolerance", FEASIBILITY_TOLERANCE)
+    h.setOptionValue("small_matrix_value", SMALL_MATRIX_VALUE)
     return h
 
 

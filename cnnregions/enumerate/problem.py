@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import field_error
+from ..certify.exact_network import ExactNetwork
 from ..errors import InvalidParameterError
 from ..models.limits import check_memory
 from ..models.network import Network
@@ -90,6 +91,10 @@ class SearchProblem:
     tol: float
     cap: float
     root_box: tuple[np.ndarray, np.ndarray] | None = None
+    #: The network's exact integer maps (:mod:`cnnregions.certify`), and whether every
+    #: decision is to be proven (``certify=True``) or only the cheap exact checks run.
+    exact: ExactNetwork | None = None
+    certify: bool = False
 
     @property
     def n_neurons(self) -> int:
@@ -106,7 +111,7 @@ class SearchProblem:
 
 
 def build_problem(network: Network, domain: Domain | None = None, *,
-                  tol: float = DEFAULT_TOLERANCE) -> SearchProblem:
+                  tol: float = DEFAULT_TOLERANCE, certify: bool = False) -> SearchProblem:
     """Compile ``network`` (restricted to ``domain``) for the search."""
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
@@ -119,6 +124,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     dim_x = network.architecture.input_dim
     check_memory(network.architecture, dim=2 if isinstance(domain, Plane) else dim_x)  # issue 15
     maps = rescale_maps(network.affine_maps)  # exact powers of two: no overflow or underflow (issue 15)
+    exact_maps = list(maps)  # the certifier sees the same rescaled (exact) maps as the search
     origin, basis = domain.input_map(dim_x)
     rows_a, rows_b = domain.rows(dim_x)
     M1, c1 = maps[0]
@@ -154,5 +160,8 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     if root_box is not None:
         for arr in root_box:
             arr.setflags(write=False)
+    # The exact network (issue 10): the domain's own coordinates, its exact rows and box.
+    plane = (domain.x0, domain.x1, domain.x2) if isinstance(domain, Plane) else None
+    exact = ExactNetwork(exact_maps, plane, (rows_a, rows_b), box)
     return SearchProblem(tuple(frozen), tuple(starts), dim, scale, origin, basis, root_rows,
-                         center, float(radius), float(tol), RADIUS_CAP, root_box)
+                         center, float(radius), float(tol), RADIUS_CAP, root_box, exact, bool(certify))

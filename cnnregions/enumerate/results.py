@@ -52,11 +52,21 @@ class SubtreeResult:
     max_rejected: float
     seconds: float
     cpu_seconds: float = 0.0
+    #: Exactness (:mod:`cnnregions.certify`): whether every decision was proven, how many
+    #: were not (near a threshold, float mode), certificates checked, exact solves, and
+    #: float decisions the exact checks changed.
+    certified: bool = False
+    unresolved: int = 0
+    certificates: int = 0
+    exact_decisions: int = 0
+    disagreements: int = 0
 
     def to_dict(self) -> dict:
         return {"piece": list(self.piece), "regions": self.regions, "lps": self.lps, "nodes": self.nodes,
                 "min_radius": self.min_radius, "max_rejected": self.max_rejected, "seconds": self.seconds,
-                "cpu_seconds": self.cpu_seconds}
+                "cpu_seconds": self.cpu_seconds,
+                "certified": self.certified, "unresolved": self.unresolved, "certificates": self.certificates,
+                "exact_decisions": self.exact_decisions, "disagreements": self.disagreements}
 
 
 @dataclass(frozen=True)
@@ -97,13 +107,29 @@ class RegionCount:
         ``"serial"``, ``"loky"`` (local processes) or ``"dask"``; ``"geometric"`` for the
         polygon/segment engine of :mod:`cnnregions.geometry` (windowed planes, segments).
     exact_decisions : int
-        Geometric engine only: decisions made in exact rational arithmetic because
-        floats could not certify them (0 for the LP search).
+        Decisions made in exact rational arithmetic because floats could not
+        certify them: by the geometric engine (windowed planes, segments), or by the
+        certifier of the LP search (its exact solver, and the cancellations it
+        re-decides exactly).  One field for both engines.
     max_task_seconds, sum_task_seconds : float
         The longest task and the sum over tasks (checkpointed ones included):
         ``sum / max`` bounds the speed-up any number of workers can reach.
     reused_regions : int
         Regions of the reused tasks (left out of ``regions_per_second``).
+    certified : bool
+        True when every decision was proven in exact arithmetic (``certify=True``):
+        then ``regions`` is the exact ``R_{N,theta}`` of the float64 weights, with no
+        tolerance (see README, "Certified counts").
+    unresolved : int
+        Decisions that could not be proven: 0 when certified; in float mode, the
+        decisions that came near a threshold (a reason to rerun with ``certify=True``).
+    certificates : int
+        Emptiness certificates checked exactly.
+    float_regions : int or None
+        When a certified count needed to overturn float decisions, the float
+        search's own count (None when they could not differ).
+    missed, added : tuple of str
+        Patterns (as strings of 0/1) the float search missed or added (at most 20 each).
     """
 
     regions: int
@@ -119,10 +145,16 @@ class RegionCount:
     n_jobs: int
     reused_tasks: int = 0
     backend: str = "serial"
+    certified: bool = False
+    unresolved: int = 0
+    certificates: int = 0
     exact_decisions: int = 0
     max_task_seconds: float = 0.0
     sum_task_seconds: float = 0.0
     reused_regions: int = 0
+    float_regions: int | None = None
+    missed: tuple = ()
+    added: tuple = ()
 
     @property
     def subtrees(self) -> int:
@@ -151,5 +183,7 @@ class RegionCount:
             "tasks": self.tasks, "n_jobs": self.n_jobs, "reused_tasks": self.reused_tasks,
             "reused_regions": self.reused_regions, "backend": self.backend, "exact_decisions": self.exact_decisions,
             "max_task_seconds": self.max_task_seconds, "sum_task_seconds": self.sum_task_seconds,
+            "certified": self.certified, "unresolved": self.unresolved, "certificates": self.certificates,
+            "float_regions": self.float_regions, "missed": list(self.missed), "added": list(self.added),
             "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
         }

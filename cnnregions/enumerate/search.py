@@ -33,6 +33,13 @@ Three further devices avoid most of the remaining LPs:
   and a later region that contains it (checked in numpy) needs no LP either.
 
 Certificates and points are kept per layer and forgotten when the layer's affine maps change.
+
+Exactness (issue 10): every decision point calls ``self.cert``, a
+:class:`~cnnregions.certify.certifier.Certifier` — constant neurons at layer entry
+and after box screening, sides rejected by an LP, regions emitted, radii near the
+tolerance.  In certify mode it proves each decision or replaces it by the exact
+answer; in float mode it re-decides cancellations exactly and flags what came near
+a threshold.  The hooks are marked "issue 10" below.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..certify.certifier import Certifier
 from ..errors import SolverError
 from .lp import ChebyshevLP, LPStatus
 from .problem import CANCELLATION, SearchProblem
@@ -88,7 +96,7 @@ class Search:
     Not thread-safe; create one per worker (they are cheap).
     """
 
-    def __init__(self, problem: SearchProblem) -> None:
+    def __init__(self, problem: SearchProblem, *, immediate: bool = False) -> None:
         self.problem = problem
         self.tol = problem.tol
         n = problem.n_neurons
@@ -98,6 +106,8 @@ class Search:
         self.boundaries = frozenset(problem.starts[1:-1])
         self.pattern = np.zeros(n, dtype=bool)
         self.lp = ChebyshevLP(problem.dim, problem.cap)
+        # Exact checks at every decision point (cnnregions.certify, issue 10).
+        self.cert = Certifier(problem, self.pattern, exact=problem.certify, immediate=immediate)
         # Statistics.
         self.lps = 0
         self.nodes = 0
@@ -123,7 +133,10 @@ class Search:
         if problem.root_box is not None:
             # A bounded domain: first-layer neurons whose hyperplane misses it are constant everywhere.
             nhat, chat, const, active_const = self._data[0]
+            before = list(const)
             mark_missing_box(nhat, chat, const, active_const, range(len(const)), *problem.root_box)
+            # certify: prove each flag exactly on the domain's box (issue 10)
+            self.cert.box_screened(0, [i for i, c in enumerate(const) if c and not before[i]], const, active_const)
 
     # -- layers ---------------------------------------------------------------------
     def _set_layer(self, l: int, A: np.ndarray, c: np.ndarray, noise_a: np.ndarray, noise_c: np.ndarray) -> None:
@@ -133,8 +146,14 @@ class Search:
         nhat = A / safe[:, None]
         chat = c / safe
         active_const = c > CANCELLATION * noise_c
+        const_list, active_list = const.tolist(), active_const.tolist()
+        if any(const_list) or self.cert.exact:
+            # cancellation: decide constant neurons on their exact maps (issue 10)
+            nhat, chat = nhat.copy(), chat.copy()
+            self.cert.constant_neurons(l, nhat, chat, const_list, active_list)
+        self.cert.coefficients(nhat, const_list)
         self._raw[l] = (A, c)
-        self._data[l] = (nhat, chat, const.tolist(), active_const.tolist())
+        self._data[l] = (nhat, chat, const_list, active_list)
         self._certs[l] = {}
         self._points[l] = {}
 
@@ -160,7 +179,7 @@ class Search:
     def _screen(self, l: int, w: np.ndarray, r: float) -> None:
         nhat, chat, const, active_const = self._data[l]
         dist = nhat @ w + chat
-        if self.problem.root_box is not None:
+        if self.problem.root_box is not None and not self.cert.exact:  # certify: LPs decide (issue 10)
             # Bounded regions: 2 dim LPs for the region's bounding box can spare
             # one LP per neuron whose hyperplane misses that box.
             todo = [i for i in range(len(const)) if not const[i] and abs(dist[i]) >= r]
@@ -251,25 +270,46 @@ class Search:
         self._push(row)
         result = self.lp.solve(self._path)
         self.lps += 1
+        t, center, duals = result.radius, result.center, result.duals
         if result.status is not LPStatus.OPTIMAL:
-            self._truncate(p)
-            raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {p + 1} rows")
-        t = result.radius
-        center = result.center
+            if not self.cert.exact:
+                self._truncate(p)
+                raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {p + 1} rows")
+            t, center, duals = float("nan"), None, None  # certify: the exact solver decides (issue 10)
         if t > self.tol and center is not None:
             slack = float(np.min(self._path_a[:p + 1] @ center + self._path_b[:p + 1]))
             t = min(t, slack)
-            if t > self.tol and layer is not None:
+        if t > self.tol:
+            if layer is not None:
                 _remember(self._points[layer], key, (center, t))
-        elif t <= 0 and layer is not None and result.duals is not None:
-            used = np.flatnonzero(result.duals[:p])
+        elif self.cert.exact:
+            return self._certified_side(p, key, layer, duals, center, t)
+        elif t <= 0 and layer is not None and duals is not None:
+            used = np.flatnonzero(duals[:p])
             _remember(self._certs[layer], key, frozenset(self._path[i][2] for i in used))
         self._truncate(p)
         if t > self.tol:
             return center, t
+        self.cert.radius(t)  # float mode: flag radii near the tolerance
         if t > self.max_rejected:
             self.max_rejected = t
         return None, t
+
+    def _certified_side(self, p: int, key: tuple[int, bool], layer, duals, center, t: float):
+        """Certify mode (issue 10): prove the side the LP rejected empty, or take the exact answer.
+
+        A proof (a checked Motzkin certificate) is remembered like the float
+        search's dual supports; a side found non-empty comes back with a point inside.
+        """
+        empty, support, found, radius = self.cert.side_empty([r[2] for r in self._path], duals, center, t)
+        self._truncate(p)
+        if not empty:
+            return found, radius
+        if layer is not None and support is not None:
+            _remember(self._certs[layer], key, support - {key})
+        if t > self.max_rejected:
+            self.max_rejected = t
+        return None, 0.0 if np.isnan(t) else min(t, 0.0)
 
     def branch(self, k: int, w: np.ndarray, r: float) -> list[tuple[bool, np.ndarray, float, tuple | None]]:
         """Children of the current node (neuron ``k`` to decide, ball ``B(w, r)``).
@@ -373,6 +413,8 @@ class Search:
                     if k in boundaries:
                         self._enter_layer(layer_of[k], w, r)
                 if k == n:
+                    if not self.cert.region(pattern, w):  # certify: witness checked exactly
+                        continue
                     self.regions += 1
                     if r < self.min_radius:
                         self.min_radius = r
@@ -421,6 +463,8 @@ class Search:
             splits = node.splits + ((k, active),) if row is not None else node.splits
             if k + 1 == self.n_neurons:
                 self.nodes += 1
+                if not self.cert.region(np.append(node.prefix, active), w):  # certify: witness checked
+                    continue
                 self.regions += 1
                 self.min_radius = min(self.min_radius, r)
                 continue

@@ -15,6 +15,7 @@ backend and number of workers.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import itertools
@@ -31,7 +32,7 @@ from .results import SubtreeResult
 from .search import WORK_PER_LP, Node, Search
 
 __all__ = ["DEFAULT_BUDGET", "Task", "TaskOptions", "deepen", "frontier_digest", "group_leftover", "make_tasks",
-           "run_task", "split_tree"]
+           "run_task", "split_tree", "subtree_result"]
 
 #: Default work budget of a task: 1,600 units (``WORK_PER_LP`` = 8 per LP, 1 per node), at
 #: most 200 LPs, typically 50 ms on one core.  Small enough that a net of a minute's work
@@ -58,6 +59,9 @@ class TaskOptions:
         How many of those nodes become tasks of their own (:func:`group_leftover`).
     ramp : int
         Generations of tasks with a reduced budget.
+    certify : bool
+        Prove every decision (issue 10, :mod:`cnnregions.certify`): each task's
+        search runs on the problem with ``certify=True``.
 
     With the defaults, measured on ``ckpt5490_d4_w10_nh3`` (27,420 regions) and
     replayed on 128 simulated workers (``bench/bench_cluster.py``): 81% efficiency,
@@ -69,6 +73,7 @@ class TaskOptions:
     deepen: int = 8
     singles: int = 8
     ramp: int = 2
+    certify: bool = False
 
     def budget_of(self, piece: tuple[int, ...]) -> int | None:
         """The budget of a task: 4x smaller per generation below ``ramp``, so that the first tasks
@@ -85,6 +90,8 @@ class TaskOptions:
             value = getattr(self, name)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise field_error(f"The '{name}'", "a non-negative integer", value)
+        if not isinstance(self.certify, (bool, np.bool_)):
+            raise field_error("The 'certify'", "True or False", self.certify)
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +126,8 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple[
     """
     exit_with_parent()  # issue 15: a worker does not outlive a killed parent
     start, cpu = time.perf_counter(), time.process_time()
+    if problem.certify != options.certify:  # issue 10: the task's setting decides
+        problem = dataclasses.replace(problem, certify=options.certify)
     search = Search(problem)
     budget = options.budget_of(task.piece)
     leftover: list[Node] = []
@@ -133,8 +142,7 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple[
             break
     if leftover:
         leftover = deepen(search, leftover, options.deepen)
-    result = SubtreeResult(task.piece, search.regions, search.lps, search.nodes, float(search.min_radius),
-                           float(search.max_rejected), time.perf_counter() - start, time.process_time() - cpu)
+    result = subtree_result(search, task.piece, time.perf_counter() - start, time.process_time() - cpu)
     return result, group_leftover(leftover, options.singles)
 
 
@@ -171,6 +179,17 @@ def group_leftover(nodes: Sequence[Node], singles: int) -> list[list[Node]]:
         i += size
         size *= 2
     return groups
+
+
+def subtree_result(search: Search, piece: tuple[int, ...], seconds: float,
+                   cpu_seconds: float = 0.0) -> SubtreeResult:
+    """A finished search's statistics (its pending exact checks done first)."""
+    cert = search.cert
+    cert.flush()
+    return SubtreeResult(piece, search.regions - cert.rejected, search.lps, search.nodes, float(search.min_radius),
+                         float(search.max_rejected), seconds, cpu_seconds, certified=cert.exact and cert.unresolved == 0,
+                         unresolved=cert.unresolved, certificates=cert.certificates,
+                         exact_decisions=cert.exact_decisions, disagreements=cert.disagreements)
 
 
 def make_tasks(frontier: list[Node], n_tasks: int) -> list[list[Node]]:

@@ -126,7 +126,7 @@ def test_rates_after_a_complete_resume_count_no_reused_regions(tmp_path):
 
 def test_bad_progress_and_checkpoint_arguments_are_refused():
     net = he_network(paper_architecture("example1-d2"), seed=0)
-    with pytest.raises(ValueError, match="'progress' must be True, False or a callable.* Got 'yes' instead"):
+    with pytest.raises(ValueError, match=r"'progress' must be True, False or a callable progress\(.*\)\. Got 'yes' instead"):
         count_regions(net, progress="yes")
-    with pytest.raises(TypeError, match="'checkpoint' must be None or a file path.* Got 123 instead"):
+    with pytest.raises(TypeError, match=r"'checkpoint' must be None or a file path \(str or os\.PathLike\)\. Got 123 instead"):
         count_regions(net, checkpoint=123)

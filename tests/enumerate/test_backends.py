@@ -44,6 +44,16 @@ def test_serial_loky_and_dask_agree(cluster):
         assert dask.n_jobs == 2
 
 
+def test_certified_count_on_dask_matches_serial(cluster):
+    _, client = cluster
+    net = he_network(paper_architecture("example4-d3"), seed=0)
+    serial = count_regions(net, split=8, certify=True)
+    dask = count_regions(net, split=8, certify=True, scheduler=client)
+    assert serial.certified and dask.certified and dask.backend == "dask"
+    assert (serial.regions, serial.certificates, serial.exact_decisions) == \
+        (dask.regions, dask.certificates, dask.exact_decisions)
+
+
 def test_unreachable_scheduler_fails_fast_with_one_line(capsys):
     with socket.socket() as s:  # a port with nobody listening
         s.bind(("127.0.0.1", 0))

@@ -60,7 +60,7 @@ def test_sigterm_ends_cleanly_and_the_run_resumes_exactly(tmp_path):
     resumed = subprocess.run(cmd, capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)
-    assert result["reused_tasks"] >= done - 1 > 0  # the header line is not a subtree
+    assert result["reused_tasks"] >= done - 1 > 0  # the header line is not a task
     fresh = count_regions(he_network(paper_architecture("example4-d12"), seed=0), split=512)
     assert (result["regions"], result["lps"], result["nodes"]) == (fresh.regions, fresh.lps, fresh.nodes)
 
