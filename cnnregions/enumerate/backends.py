@@ -59,8 +59,11 @@ def workers_of(client) -> int:
 
 
 def run_tasks(problem: SearchProblem, tasks: Sequence[Task], *, n_jobs: int = 1,
-              client=None) -> Iterator[SubtreeResult]:
+              client=None, sink=None) -> Iterator[SubtreeResult]:
     """Run ``tasks`` and yield their results as they finish (in any order).
+
+    With a region ``sink`` each result is ``(SubtreeResult, output)`` (see
+    :func:`~.tasks.search_subtree`).
 
     With a dask ``client`` the problem is broadcast to every worker once
     (joblib's ``scatter``), so each task ships only its nodes and returns only
@@ -73,16 +76,16 @@ def run_tasks(problem: SearchProblem, tasks: Sequence[Task], *, n_jobs: int = 1,
 
         with parallel_config(backend="dask", client=client, scatter=[problem]):
             parallel = Parallel(return_as="generator_unordered", batch_size=1)
-            yield from parallel(delayed(search_subtree)(problem, i, nodes) for i, nodes in tasks)
+            yield from parallel(delayed(search_subtree)(problem, i, nodes, sink) for i, nodes in tasks)
         return
     if n_jobs == 1:
         for i, nodes in tasks:
-            yield search_subtree(problem, i, nodes)
+            yield search_subtree(problem, i, nodes, sink)
         return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered", batch_size="auto")
-    yield from parallel(delayed(search_subtree)(problem, i, nodes) for i, nodes in tasks)
+    yield from parallel(delayed(search_subtree)(problem, i, nodes, sink) for i, nodes in tasks)
 
 
 def cpu_count() -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from .._validation import field_error
+from .._validation import InvalidParameterError, field_error
 from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count, run_tasks, workers_of
 from .checkpoint import Checkpoint
@@ -89,7 +89,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
                   progress: bool | Callable[[int, int, int], None] = False,
                   scheduler=None, checkpoint: str | os.PathLike | None = None,
-                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> RegionCount:
+                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, sink=None) -> RegionCount:
     """Count the linear regions ``R_{N,theta}`` of ``network`` exactly.
 
     Depth-first search over activation patterns, layer by layer and neuron by
@@ -129,6 +129,14 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         Append each finished subtree to this JSON-lines file and skip the
         subtrees it already holds (see :mod:`.checkpoint`).
 
+    sink : optional
+        Where every region goes as it is found (issue 13; e.g.
+        :class:`cnnregions.regions.export.ParquetSink`): ``sink.start(problem, index)``
+        returns a writer (``add(pattern, witness, radius, split_neurons)``,
+        ``finish() -> output``) in the process that searches task ``index`` (-1 for
+        the split itself), and ``sink.collect(index, output)`` receives its output
+        in this process.  Not with ``checkpoint``.
+
     Returns
     -------
     RegionCount
@@ -148,6 +156,9 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     # -- end issue 16 --
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)
+    if sink is not None and checkpoint is not None:
+        raise InvalidParameterError("The 'checkpoint' must be None when regions are exported or collected. "
+                                    "Got a checkpoint together with a region sink instead.")
     start = time.perf_counter()
     problem = build_problem(network, domain, tol=tol)
     client = None
@@ -156,7 +167,10 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         client = connect(scheduler, timeout=connect_timeout)
         own_client = client is not scheduler
     top = Search(problem)
-    frontier = split_tree(top, int(split))
+    writer = sink.start(problem, -1) if sink is not None else None  # issue 13: region sink
+    frontier = split_tree(top, int(split), writer.add if writer is not None else None)
+    if writer is not None:
+        sink.collect(-1, writer.finish())
     tasks = make_tasks(frontier, int(split))
     store = None
     if checkpoint is not None:
@@ -171,8 +185,11 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     report = _progress_reporter(progress, len(tasks), len(reused), total.regions)
     try:
         workers = n_jobs if client is None else workers_of(client)
-        for done, result in enumerate(run_tasks(problem, todo, n_jobs=n_jobs, client=client),
+        for done, result in enumerate(run_tasks(problem, todo, n_jobs=n_jobs, client=client, sink=sink),
                                       start=len(reused) + 1):
+            if sink is not None:
+                result, output = result
+                sink.collect(result.index, output)
             total.add(result)
             if store is not None:
                 store.record(result)
