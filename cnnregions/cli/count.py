@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._validation import InvalidParameterError
 from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE, Segment, count_regions
 from ..models.resolve import resolve
 from ._common import (
@@ -43,6 +44,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="how long to try to reach the scheduler (default 10)")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="append finished subtrees to FILE and skip those it already holds (resume)")
+    p.add_argument("--regions-out", metavar="FILE.parquet",
+                   help="write every region (pattern, witness, radius) to an Apache Parquet file, streaming; "
+                        "needs the 'export' extra")
     # -- domains: a box or a plane (cli/_domain.py) ---------------------------------------
     add_domain_arguments(p)
     p.set_defaults(func=run)
@@ -53,9 +57,16 @@ def run(args: argparse.Namespace) -> int:
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
-    result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress,
-                           domain=domain, scheduler=args.scheduler, checkpoint=args.checkpoint,
-                           connect_timeout=args.connect_timeout)
+    options = dict(n_jobs=args.jobs, tol=args.tol, split=args.split, progress=progress, domain=domain,
+                   scheduler=args.scheduler, connect_timeout=args.connect_timeout)
+    if args.regions_out is not None:
+        from ..regions.export import export_regions
+
+        if args.checkpoint is not None:
+            raise InvalidParameterError("The '--regions-out' must come without '--checkpoint'. Got both instead.")
+        result = export_regions(network, args.regions_out, **options)
+    else:
+        result = count_regions(network, checkpoint=args.checkpoint, **options)
     breakpoints = None
     if isinstance(domain, Segment):  # issue 13 item 4: the breakpoints along the segment too
         from ..geometry.count import segment_regions
@@ -63,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         breakpoints = [float(t) for t in segment_regions(network, domain).breakpoints]
     if args.json:
         extra = {} if breakpoints is None else {"breakpoints": breakpoints}
-        emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), **extra}, model)
+        emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), "regions_out": args.regions_out, **extra},
+                  model)
         return 0
     print_network(model)
     print(f"domain         {domain.summary()}")
@@ -77,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     workers = f"{result.n_jobs} {'dask worker' if result.backend == 'dask' else 'job'}{'s' if result.n_jobs != 1 else ''}"
     print(f"time           {result.seconds:.3f} s ({result.regions_per_second:.0f} regions/s, "
           f"{workers}, {result.subtrees} subtrees)")
+    if args.regions_out:
+        print(f"regions out    {args.regions_out} (Parquet: pattern, witness, radius)")
     if args.checkpoint:
         print(f"checkpoint     {args.checkpoint}: {result.reused_subtrees} of {result.subtrees} subtrees reused")
     if breakpoints is not None:

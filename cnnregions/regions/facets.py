@@ -120,11 +120,13 @@ class FacetFinder:
 
     def find(self, A: np.ndarray, b: np.ndarray, w: np.ndarray, groups: list[np.ndarray] | None = None,
              candidates: list[int] | None = None, gram: np.ndarray | None = None,
-             keys: list | None = None) -> list[Facet]:
+             keys: list | None = None, rows: list | None = None) -> list[Facet]:
         """Decide the ``candidates`` (indices into ``groups``; default all) of ``{u : A u + b > 0}``.
 
         ``w`` must be a point of the region; ``A`` has unit rows; ``keys`` (optional)
-        name the rows' affine functions across regions (see the module's notes).
+        name the rows' affine functions across regions (see the module's notes);
+        ``rows`` (optional) are the rows as ``(a, b)`` tuples, the same objects from
+        one region to the next where the rows are the same (the LP is warm-started).
         """
         keyset = set(keys) if keys is not None else None
         G = A @ A.T if gram is None else gram
@@ -156,6 +158,9 @@ class FacetFinder:
             dist = np.where(slanted, value / np.where(slanted, proj, 1.0), np.inf)
         radius = np.minimum(dist.min(axis=0), self.cap)
         out = []
+        if rows is None:
+            rows = [(A[k], float(b[k])) for k in range(m)]
+        row_objects = rows
         for col, cand in enumerate(candidates):
             rows = groups[cand]
             i = int(reps[col])
@@ -171,7 +176,9 @@ class FacetFinder:
                 if known is not None:
                     out.append(Facet(rows, known[0] is not None, known[0], known[1], False))
                     continue
-            facet, used = self._lp_face(A, b, rows, Gc[:, col], pr, sl)
+            facet, used = self._space_face(A, b, rows, row_objects)
+            if facet is None:
+                facet, used = self._lp_face(A, b, rows, Gc[:, col], pr, sl)
             if keys is not None:
                 if facet.is_facet:
                     _remember(self._points, keys[i], facet.center)
@@ -194,6 +201,31 @@ class FacetFinder:
                 self.point_hits += 1
                 return center, radius
         return None
+
+    def _space_face(self, A, b, group, row_objects):
+        """The face LP in space (:meth:`~ChebyshevLP.solve_face`, warm-started): decides
+        unless ``0 < t <= tol`` (then the hyperplane's own LP decides)."""
+        n = A.shape[1]
+        lp = self._lp.get(-n)
+        if lp is None:
+            lp = self._lp[-n] = ChebyshevLP(n, self.cap)
+        i = int(group[0])
+        result = lp.solve_face(row_objects, i, [int(k) for k in group[1:]])
+        self.lps += 1
+        if result.status is not LPStatus.OPTIMAL:
+            return None, None
+        t = result.radius
+        if t > self.tol:
+            center = result.center
+            slack = A @ center + b
+            slack[group] = np.inf
+            if float(np.min(slack)) > self.tol:
+                return Facet(group, True, center, t, True), None
+            return None, None
+        if t <= 0:
+            used = np.flatnonzero(result.duals[:len(b)]) if result.duals is not None else None
+            return Facet(group, False, None, 0.0, True), used
+        return None, None
 
     def _lp_face(self, A, b, group, g, proj, slanted) -> Facet:
         """Chebyshev ball of the face of ``group``'s hyperplane, in the hyperplane's own coordinates."""

@@ -20,6 +20,12 @@ derivative: inactive, the package's convention).  The far side is thus one
 pattern ``Q``; it is a node unless that region is thinner than the tolerance,
 which is counted in ``edges_to_uncounted``.
 
+A neuron of the last layer bends no hyperplane: the rows of the region other than
+its own bound a convex set, which meets both sides of its hyperplane exactly when
+the far side's pattern is a region too; then the two regions share a facet (whose
+ball is at least the smaller of their two balls), so no LP is needed: the edge is
+kept when the graph is built if the far side is a node.
+
 Candidates.  Only neurons whose hyperplane split one of the region's ancestors
 in the search (and neurons coincident with them) can carry a facet: a neuron
 that never split an ancestor has one side empty there, so its hyperplane meets
@@ -83,7 +89,8 @@ class _GraphWriter:
         self.finder = FacetFinder(problem.tol, problem.cap)
         self.layer_of = np.repeat(np.arange(len(self.pieces.sizes)), self.pieces.sizes)
         self.nodes: list[tuple[bytes, np.ndarray, float, int, int]] = []
-        self.edges: list[tuple[bytes, bytes, tuple[int, ...]]] = []
+        self.edges: list[tuple[bytes, bytes, tuple[int, ...], bool]] = []
+        self._rows: dict[object, tuple[np.ndarray, float]] = {}  # the same row objects warm-start the LP
 
     def add(self, pattern: np.ndarray, w: np.ndarray, r: float, split_neurons=None) -> None:
         P = np.array(pattern, dtype=bool)
@@ -91,16 +98,35 @@ class _GraphWriter:
         gram = A @ A.T
         groups = group_coincident(A, b, self.problem.tol, gram)
         splits = None if split_neurons is None else set(split_neurons)
+        last = self.pieces.starts[-2]
         candidates = []
+        key = np.packbits(P).tobytes()
         for c, rows in enumerate(groups):
             lab = labels[rows]
             if lab[-1] < 0:        # a face of the domain (rows are sorted: neurons first)
                 candidates.append(c)
             elif P[lab[0]] and (splits is None or any(int(k) in splits for k in lab)):
-                candidates.append(c)
+                if lab[0] >= last:
+                    # Last layer: no deeper neuron bends at this hyperplane, so the rows other
+                    # than the group's bound one convex set meeting both sides; the facet exists
+                    # iff the far side is a region (decided when the graph is built, no LP).
+                    Q = P.copy()
+                    Q[lab] = ~Q[lab]
+                    self.edges.append((key, np.packbits(Q).tobytes(), tuple(lab.tolist()), True))
+                else:
+                    candidates.append(c)
         walked = domain = 0
-        key = np.packbits(P).tobytes()
-        for facet in self.finder.find(A, b, w, groups, candidates, gram, self._keys(P, labels)):
+        keys = self._keys(P, labels)
+        cache = self._rows
+        if len(cache) > 100_000:
+            cache.clear()
+        rows = []
+        for k, name in enumerate(keys):
+            row = cache.get(name)
+            if row is None:
+                row = cache[name] = (A[k], float(b[k]))
+            rows.append(row)
+        for facet in self.finder.find(A, b, w, groups, candidates, gram, keys, rows):
             if not facet.is_facet:
                 continue
             lab = labels[facet.rows]
@@ -109,7 +135,7 @@ class _GraphWriter:
                 continue
             walked += 1
             Q = self._far_side(P, lab, A[facet.rows[0]], zero)
-            self.edges.append((key, np.packbits(Q).tobytes(), tuple(np.flatnonzero(P != Q).tolist())))
+            self.edges.append((key, np.packbits(Q).tobytes(), tuple(np.flatnonzero(P != Q).tolist()), False))
         self.nodes.append((key, self.problem.to_input(w), float(r * self.problem.scale), walked, domain))
 
     def _keys(self, P: np.ndarray, labels: np.ndarray) -> list:
@@ -172,12 +198,14 @@ class GraphSink:
                 faces.append(walked + domain)
         missing = 0
         for index in sorted(self._outputs):
-            for p, q, neurons in self._outputs[index][1]:
+            for p, q, neurons, tentative in self._outputs[index][1]:
                 target = ids.get(q)
                 if target is None:
-                    missing += 1
+                    missing += not tentative
                     continue
                 source = ids[p]
+                if tentative:
+                    faces[source] += 1
                 if graph.has_edge(source, target):
                     neurons = tuple(sorted(set(graph.edges[source, target]["neurons"]) | set(neurons)))
                 else:
