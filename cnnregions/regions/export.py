@@ -111,6 +111,14 @@ class ParquetSink:
         self.metadata = dict(metadata or {})
         self._done: dict[int, tuple[str | None, int]] = {}
 
+    def __getstate__(self) -> dict:
+        # Shipped to the workers while this process collects outputs: send the settings only.
+        return {"path": self.path, "parts": self.parts, "metadata": self.metadata}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._done = {}
+
     def prepare(self) -> None:
         """Create (or empty) the parts folder."""
         _pyarrow()

@@ -176,6 +176,13 @@ class GraphSink:
     def __init__(self) -> None:
         self._outputs: dict[int, tuple] = {}
 
+    def __getstate__(self) -> dict:
+        # Shipped to the workers while this process collects outputs: send no outputs.
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self._outputs = {}
+
     def start(self, problem, index: int) -> _GraphWriter:
         return _GraphWriter(problem, index)
 
