@@ -165,3 +165,41 @@ def test_coincident_neurons_change_sign_together():
 def test_bad_network():
     with pytest.raises(InvalidParameterError, match="'network'"):
         region_graph("example1-d2")
+
+
+def _degenerate_networks():
+    one = Architecture({"height": 1, "width": 4, "channels": 1}, [{"channels": 3, "kernel": [1, 2], "stride": 1}])
+    two = Architecture({"height": 1, "width": 4, "channels": 1},
+                       [{"channels": 2, "kernel": [1, 2], "stride": 1}, {"channels": 2, "kernel": [1, 2], "stride": 1}])
+    nets = []
+    net = he_network(one, seed=1)
+    W, b = [w.copy() for w in net.weights], [x.copy() for x in net.biases]
+    W[0][2], b[0][2] = W[0][0], b[0][0]                     # duplicated filter
+    nets.append(("duplicated", Network(one, tuple(W), tuple(b))))
+    net = he_network(two, seed=2)
+    W, b = [w.copy() for w in net.weights], [x.copy() for x in net.biases]
+    W[0][1], b[0][1] = 0.0, 0.0                             # dead filter
+    nets.append(("dead", Network(two, tuple(W), tuple(b))))
+    for seed in range(4):                                   # small integers: exact ties
+        rng = np.random.default_rng(seed)
+        W = (rng.integers(-1, 2, size=(2, 1, 1, 2)).astype(float), rng.integers(-1, 2, size=(2, 2, 1, 2)).astype(float))
+        b = (rng.integers(-1, 2, size=2).astype(float), rng.integers(-1, 2, size=2).astype(float))
+        nets.append((f"ties{seed}", Network(two, W, b)))
+    W1 = np.array([[[[1.0, -1.0]]], [[[-1.0, 1.0]]]])      # opposite, coincident hyperplanes feeding layer 2
+    W2 = np.array([[[[1.0, 0.0]], [[1.0, 0.0]]], [[[0.0, 2.0]], [[0.0, -1.0]]]])
+    nets.append(("opposite", Network(two, (W1, W2), (np.array([0.5, -0.5]), np.array([-0.2, 0.1])))))
+    return nets
+
+
+@pytest.mark.parametrize("name,net", _degenerate_networks(), ids=[n for n, _ in _degenerate_networks()])
+def test_degenerate_weights_against_brute_force(name, net):
+    """Coincident, dead and tied neurons: nodes equal the count, edges equal the all-pairs check,
+    and the graph is connected."""
+    graph = region_graph(net)
+    assert graph.number_of_nodes() == count_regions(net).regions
+    n = net.architecture.n_neurons
+    patterns = [np.unpackbits(np.frombuffer(d["pattern"], np.uint8))[:n].astype(bool) for _, d in graph.nodes(data=True)]
+    expected = {frozenset((i, j)) for i in range(len(patterns)) for j in range(i + 1, len(patterns))
+                if _shared_facet_radius(net, patterns[i], patterns[j]) > 1e-6}
+    assert {frozenset(e) for e in graph.edges()} == expected
+    assert nx.is_connected(graph)
