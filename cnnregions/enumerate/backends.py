@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ..errors import InvalidParameterError
 from .problem import SearchProblem
-from .results import SubtreeResult
 from .search import Node
 from .tasks import search_subtree
 
@@ -59,7 +59,7 @@ def workers_of(client) -> int:
 
 
 def run_tasks(problem: SearchProblem, tasks: Sequence[Task], *, n_jobs: int = 1,
-              client=None, sink=None) -> Iterator[SubtreeResult]:
+              client=None, sink=None) -> Iterator[Any]:
     """Run ``tasks`` and yield their results as they finish (in any order).
 
     With a region ``sink`` each result is ``(SubtreeResult, output)`` (see

@@ -185,11 +185,13 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     report = _progress_reporter(progress, len(tasks), len(reused), total.regions)
     try:
         workers = n_jobs if client is None else workers_of(client)
-        for done, result in enumerate(run_tasks(problem, todo, n_jobs=n_jobs, client=client, sink=sink),
-                                      start=len(reused) + 1):
-            if sink is not None:
-                result, output = result
+        for done, item in enumerate(run_tasks(problem, todo, n_jobs=n_jobs, client=client, sink=sink),
+                                    start=len(reused) + 1):
+            if sink is not None:  # issue 13: (result, output) from a region sink
+                result, output = item
                 sink.collect(result.index, output)
+            else:
+                result = item
             total.add(result)
             if store is not None:
                 store.record(result)

@@ -80,9 +80,10 @@ class _PartWriter:
         table = pa.Table.from_arrays(
             [pa.array(self._patterns, type=pa.binary()), pa.ListArray.from_arrays(offsets, pa.array(witness)),
              pa.array(np.asarray(self._radii), type=pa.float64())], schema=_schema(pa))
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = pq.ParquetWriter(self.path, table.schema)
+        writer.write_table(table)
         self.rows += len(self._radii)
         self._patterns, self._witnesses, self._radii = [], [], []
 
@@ -184,7 +185,7 @@ def export_regions(network: Network, path: str | os.PathLike, **count_options) -
 
 def read_patterns(path: str | os.PathLike) -> np.ndarray:
     """The exported patterns as a bool array ``(regions, n_neurons)``."""
-    pa, pq = _pyarrow()
+    _, pq = _pyarrow()
     table = pq.read_table(path, columns=["pattern"])
     n = int(table.schema.metadata[b"cnnregions.n_neurons"])
     packed = np.array([np.frombuffer(p, dtype=np.uint8) for p in table.column("pattern").to_pylist()])

@@ -158,27 +158,25 @@ class FacetFinder:
             dist = np.where(slanted, value / np.where(slanted, proj, 1.0), np.inf)
         radius = np.minimum(dist.min(axis=0), self.cap)
         out = []
-        if rows is None:
-            rows = [(A[k], float(b[k])) for k in range(m)]
-        row_objects = rows
+        row_objects = rows if rows is not None else [(A[k], float(b[k])) for k in range(m)]
         for col, cand in enumerate(candidates):
-            rows = groups[cand]
+            group = groups[cand]
             i = int(reps[col])
             if blocked[col]:
-                out.append(Facet(rows, False, None, 0.0, False))
+                out.append(Facet(group, False, None, 0.0, False))
                 continue
             if radius[col] > self.tol:
-                out.append(Facet(rows, True, w - s[i] * A[i], float(radius[col]), False))
+                out.append(Facet(group, True, w - s[i] * A[i], float(radius[col]), False))
                 continue
             sl, pr = slanted[:, col], proj[:, col]
-            if keyset is not None:
+            if keyset is not None and keys is not None:
                 known = self._known(A, b, keys[i], keyset, sl, pr)
                 if known is not None:
-                    out.append(Facet(rows, known[0] is not None, known[0], known[1], False))
+                    out.append(Facet(group, known[0] is not None, known[0], known[1], False))
                     continue
-            facet, used = self._space_face(A, b, rows, row_objects)
+            facet, used = self._space_face(A, b, group, row_objects)
             if facet is None:
-                facet, used = self._lp_face(A, b, rows, Gc[:, col], pr, sl)
+                facet, used = self._lp_face(A, b, group, Gc[:, col], pr, sl)
             if keys is not None:
                 if facet.is_facet:
                     _remember(self._points, keys[i], facet.center)
@@ -202,7 +200,7 @@ class FacetFinder:
                 return center, radius
         return None
 
-    def _space_face(self, A, b, group, row_objects):
+    def _space_face(self, A, b, group, row_objects) -> tuple[Facet | None, np.ndarray | None]:
         """The face LP in space (:meth:`~ChebyshevLP.solve_face`, warm-started): decides
         unless ``0 < t <= tol`` (then the hyperplane's own LP decides)."""
         n = A.shape[1]
@@ -227,7 +225,7 @@ class FacetFinder:
             return Facet(group, False, None, 0.0, True), used
         return None, None
 
-    def _lp_face(self, A, b, group, g, proj, slanted) -> Facet:
+    def _lp_face(self, A, b, group, g, proj, slanted) -> tuple[Facet, np.ndarray | None]:
         """Chebyshev ball of the face of ``group``'s hyperplane, in the hyperplane's own coordinates."""
         i = int(group[0])
         rows_all = np.flatnonzero(slanted)

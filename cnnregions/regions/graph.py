@@ -120,13 +120,13 @@ class _GraphWriter:
         cache = self._rows
         if len(cache) > 100_000:
             cache.clear()
-        rows = []
+        row_objects = []
         for k, name in enumerate(keys):
             row = cache.get(name)
             if row is None:
                 row = cache[name] = (A[k], float(b[k]))
-            rows.append(row)
-        for facet in self.finder.find(A, b, w, groups, candidates, gram, keys, rows):
+            row_objects.append(row)
+        for facet in self.finder.find(A, b, w, groups, candidates, gram, keys, row_objects):
             if not facet.is_facet:
                 continue
             lab = labels[facet.rows]
@@ -283,7 +283,9 @@ def write_graph(graph, path: str | os.PathLike, extra: dict | None = None) -> No
     """
     nx = _networkx()
     path = Path(path)
-    n = int(graph.graph.get("n_neurons", 0)) or None
+    n = int(graph.graph.get("n_neurons", 0))
+    if not n:
+        n = max((8 * len(d["pattern"]) for _, d in graph.nodes(data=True)), default=0)
     suffix = path.suffix.lower()
     if suffix not in (".graphml", ".json"):
         raise InvalidParameterError(f"The output file must end in .graphml or .json. Got '{path.name}' instead.")

@@ -151,7 +151,7 @@ def region_of(network: Network, x: object, *, domain: Box | None = None, tol: fl
     lp = ChebyshevLP(problem.dim, CHEBYSHEV_CAP)
     rows = [(A[k], float(b[k])) for k in range(len(b))]
     result = lp.solve(rows)
-    if result.status is not LPStatus.OPTIMAL:
+    if result.status is not LPStatus.OPTIMAL or result.center is None:
         raise SolverError(f"HiGHS returned {result.status.value} on the Chebyshev LP of a region")
     center, radius = result.center, float(result.radius)
     if len(b):

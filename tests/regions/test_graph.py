@@ -35,7 +35,7 @@ def test_one_generic_layer_closed_forms(n0, n1, seed):
     assert nx.is_connected(graph)
     # No domain: every facet lies on a neuron's hyperplane and borders exactly one region.
     assert all(d["faces"] == graph.degree(v) for v, d in graph.nodes(data=True))
-    for u, v, d in graph.edges(data=True):
+    for _, _, d in graph.edges(data=True):
         assert len(d["neurons"]) == 1
 
 
