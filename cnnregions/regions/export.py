@@ -107,7 +107,7 @@ class ParquetSink:
     """
 
     def __init__(self, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
-        self.path = Path(path)
+        self.path = Path(os.path.abspath(path))   # absolute: workers may run elsewhere
         self.parts = Path(f"{self.path}.parts")
         self.metadata = dict(metadata or {})
         self._done: dict[int, tuple[str | None, int]] = {}

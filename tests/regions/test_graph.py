@@ -184,14 +184,15 @@ def _degenerate_networks():
         rng = np.random.default_rng(seed)
         W = (rng.integers(-1, 2, size=(2, 1, 1, 2)).astype(float), rng.integers(-1, 2, size=(2, 2, 1, 2)).astype(float))
         b = (rng.integers(-1, 2, size=2).astype(float), rng.integers(-1, 2, size=2).astype(float))
-        nets.append((f"ties{seed}", Network(two, W, b)))
+        nets.append((f"ties{seed}", Network(two, W, b)))   # seeds 0, 2, 3: slow (all-pairs LPs)
     W1 = np.array([[[[1.0, -1.0]]], [[[-1.0, 1.0]]]])      # opposite, coincident hyperplanes feeding layer 2
     W2 = np.array([[[[1.0, 0.0]], [[1.0, 0.0]]], [[[0.0, 2.0]], [[0.0, -1.0]]]])
     nets.append(("opposite", Network(two, (W1, W2), (np.array([0.5, -0.5]), np.array([-0.2, 0.1])))))
     return nets
 
 
-@pytest.mark.parametrize("name,net", _degenerate_networks(), ids=[n for n, _ in _degenerate_networks()])
+@pytest.mark.parametrize("name,net", [pytest.param(n, net, id=n, marks=[pytest.mark.slow] if n in ("ties0", "ties2", "ties3")
+                                                   else []) for n, net in _degenerate_networks()])
 def test_degenerate_weights_against_brute_force(name, net):
     """Coincident, dead and tied neurons: nodes equal the count, edges equal the all-pairs check,
     and the graph is connected."""
