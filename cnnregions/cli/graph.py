@@ -7,10 +7,10 @@ from pathlib import Path
 
 from .._validation import InvalidParameterError
 from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE
-from ..models.io import resolve_model
+from ..models.resolve import resolve
 from ..regions.graph import graph_summary, region_graph, write_graph
-from ._common import add_net_argument, emit_json, float_type, jobs_count, positive_int
-from ._domain import add_domain_arguments, describe_domain, domain_from_args, domain_summary
+from ._common import add_net_argument, emit_json, float_type, jobs_count, positive_int, print_network
+from ._domain import add_domain_arguments, domain_from_args
 
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"The '--output' must end in .graphml or .json. Got '{args.output}' instead.")
     if not out.parent.is_dir():
         raise InvalidParameterError(f"The folder of '--output' must exist. Got '{out.parent}' instead.")
-    model = resolve_model(args.net, seed=args.seed)
+    model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
@@ -49,15 +49,13 @@ def run(args: argparse.Namespace) -> int:
     count = graph.graph["count"]
     summary = graph_summary(graph)
     summary.update(regions=count.regions, seconds=count.seconds, count_lps=count.lps)
-    write_graph(graph, out, {"network": str(args.net), "fingerprint": network.fingerprint,
-                             "domain": describe_domain(args, domain)})
+    write_graph(graph, out, {**model.to_dict(), "domain": domain.to_dict()})
     if args.json:
-        emit_json("graph", {"network": str(args.net), "output": str(out), "domain": describe_domain(args, domain),
-                            **summary})
+        emit_json("graph", {"output": str(out), "domain": domain.to_dict(), **summary}, model)
         return 0
     faces = summary["faces_per_region"]
-    print(f"network        {args.net}")
-    print(f"domain         {domain_summary(args, domain)}")
+    print_network(model)
+    print(f"domain         {domain.summary()}")
     print(f"nodes          {summary['nodes']} regions")
     print(f"edges          {summary['edges']} (mean degree {summary['mean_degree']:.3f})")
     print(f"faces/region   mean {faces['mean']:.3f}, min {faces['min']}, max {faces['max']}")

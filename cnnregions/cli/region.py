@@ -7,9 +7,9 @@ import argparse
 import numpy as np
 
 from ..enumerate import DEFAULT_TOLERANCE
-from ..models.io import resolve_model
+from ..models.resolve import resolve
 from ..regions.point import region_of
-from ._common import add_net_argument, emit_json, float_type
+from ._common import add_net_argument, emit_json, float_type, print_network
 from ._domain import load_input
 
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
@@ -41,7 +41,8 @@ def _layers(pattern: np.ndarray, sizes: list[int]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from ..enumerate import Box
 
-    network = resolve_model(args.net, seed=args.seed).network
+    model = resolve(args.net, seed=args.seed)
+    network = model.network
     x = load_input(args.point, network.architecture)
     domain = None
     if args.box is not None:
@@ -51,15 +52,15 @@ def run(args: argparse.Namespace) -> int:
     sizes = list(network.architecture.layer_sizes)
     if args.json:
         emit_json("region", {
-            "network": str(args.net), "point": str(args.point), "fingerprint": network.fingerprint,
+            "point": str(args.point), "domain": domain.to_dict() if domain is not None else {"type": "space"},
             "pattern": _layers(info.pattern, sizes),
             "halfspaces": [{"neuron": int(k), "normal": info.normals[i].tolist(), "offset": float(info.offsets[i]),
                             "facet": bool(info.facets[i])} for i, k in enumerate(info.neurons)],
             "facets": info.facet_neurons,
             "chebyshev": {"center": info.center.tolist(), "radius": info.radius, "capped": info.radius_capped},
-            "bounded": info.bounded, "tolerance": info.tolerance, "counted": info.counted})
+            "bounded": info.bounded, "tolerance": info.tolerance, "counted": info.counted}, model)
         return 0
-    print(f"network        {args.net}")
+    print_network(model)
     print(f"pattern        {' | '.join(_layers(info.pattern, sizes))}   (1 = active, layer by layer)")
     print(f"halfspaces     {len(info.offsets)} (one per neuron that varies{', and the box faces' if domain else ''})")
     boxes = int(np.sum(info.facets & (info.neurons < 0)))

@@ -213,10 +213,8 @@ class ChebyshevLP:
             h.changeRowBounds(int(k), -inf, inf)
         try:
             h.run()
-            self.solves += 1
             status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
             if status is not LPStatus.OPTIMAL:
-                self.cold_resolves += 1
                 h.clearSolver()
                 h.run()
                 status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)

@@ -33,7 +33,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..enumerate.lp import ChebyshevLP, LPStatus, SolverError
+from ..enumerate.lp import ChebyshevLP, LPStatus
+from ..errors import SolverError
 
 __all__ = ["Facet", "FacetFinder", "group_coincident"]
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import InvalidParameterError, field_error
-from ..enumerate.domain import Box
-from ..enumerate.lp import ChebyshevLP, LPStatus, SolverError
+from ..enumerate.domain import Box, Space
+from ..enumerate.lp import ChebyshevLP, LPStatus
 from ..enumerate.problem import DEFAULT_TOLERANCE, build_problem
+from ..errors import SolverError
 from ..models.network import Network
 from .facets import FacetFinder, group_coincident
 from .graph import region_halfspaces
@@ -92,7 +93,8 @@ def _flat_point(network: Network, x: object) -> np.ndarray:
     return arr
 
 
-def region_of(network: Network, x: object, *, domain: Box | None = None, tol: float = DEFAULT_TOLERANCE) -> RegionInfo:
+def region_of(network: Network, x: object, *, domain: Box | Space | None = None,
+              tol: float = DEFAULT_TOLERANCE) -> RegionInfo:
     """The linear region of ``network`` that holds the input ``x``.
 
     Parameters
@@ -114,8 +116,10 @@ def region_of(network: Network, x: object, *, domain: Box | None = None, tol: fl
     """
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
+    if isinstance(domain, Space):
+        domain = None
     if domain is not None and not isinstance(domain, Box):
-        raise field_error("The 'domain'", "None or a Box", domain)
+        raise field_error("The 'domain'", "None, a Space or a Box", domain)
     point = _flat_point(network, x)
     problem = build_problem(network, domain, tol=tol)
     scale = problem.scale
