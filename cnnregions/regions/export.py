@@ -58,15 +58,15 @@ class _PartWriter:
         self.path = path
         self.problem = problem
         self.rows = 0
-        self._patterns: list[bytes] = []
+        self._patterns: list[np.ndarray] = []
         self._witnesses: list[np.ndarray] = []
         self._radii: list[float] = []
         self._writer = None
 
     def add(self, pattern: np.ndarray, w: np.ndarray, r: float, split_neurons=None) -> None:
-        self._patterns.append(np.packbits(pattern).tobytes())
-        self._witnesses.append(self.problem.to_input(w))
-        self._radii.append(r * self.problem.scale)
+        self._patterns.append(pattern.copy())      # converted a batch at a time in _flush
+        self._witnesses.append(w)
+        self._radii.append(r)
         if len(self._radii) >= BATCH:
             self._flush()
 
@@ -74,12 +74,15 @@ class _PartWriter:
         if not self._radii:
             return
         pa, pq = _pyarrow()
-        witness = np.concatenate(self._witnesses)
-        dim = len(self._witnesses[0])
-        offsets = pa.array(np.arange(0, len(witness) + 1, dim, dtype=np.int32))
+        problem = self.problem
+        packed = np.packbits(np.array(self._patterns), axis=1)
+        v = np.array(self._witnesses) * problem.scale
+        witness = problem.origin + (v if problem.basis is None else v @ problem.basis.T)
+        offsets = pa.array(np.arange(0, witness.size + 1, witness.shape[1], dtype=np.int32))
         table = pa.Table.from_arrays(
-            [pa.array(self._patterns, type=pa.binary()), pa.ListArray.from_arrays(offsets, pa.array(witness)),
-             pa.array(np.asarray(self._radii), type=pa.float64())], schema=_schema(pa))
+            [pa.array([row.tobytes() for row in packed], type=pa.binary()),
+             pa.ListArray.from_arrays(offsets, pa.array(witness.ravel())),
+             pa.array(np.asarray(self._radii) * problem.scale, type=pa.float64())], schema=_schema(pa))
         writer = self._writer
         if writer is None:
             writer = self._writer = pq.ParquetWriter(self.path, table.schema)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cnnregions import InvalidParameterError, he_network, paper_architecture
-from cnnregions.enumerate import Box, count_regions
+from cnnregions.enumerate import Box, Plane, count_regions
 from cnnregions.regions import export, export_regions, read_patterns
 
 pq = pytest.importorskip("pyarrow.parquet")
@@ -15,7 +15,11 @@ def _table(path):
     return table, read_patterns(path), np.array(table.column("witness").to_pylist())
 
 
-@pytest.mark.parametrize("name,domain", [("example4-d3", None), ("pitfall2d-d2", Box(-1.0, 1.0))])
+PLANE = Plane(*np.random.default_rng(0).normal(size=(3, 9)), window=(-1.0, 2.0, -1.0, 2.0))
+
+
+@pytest.mark.parametrize("name,domain", [("example4-d3", None), ("pitfall2d-d2", Box(-1.0, 1.0)),
+                                         ("pitfall2d-d2", PLANE)])
 def test_every_witness_reproduces_its_pattern(tmp_path, name, domain):
     net = he_network(paper_architecture(name), seed=0)
     path = tmp_path / "regions.parquet"
@@ -27,7 +31,7 @@ def test_every_witness_reproduces_its_pattern(tmp_path, name, domain):
     assert np.array_equal(net.activation_patterns(witnesses), patterns)
     assert len({p.tobytes() for p in patterns}) == table.num_rows
     assert np.all(np.array(table.column("radius").to_pylist()) >= result.smallest_radius)
-    if domain is not None:
+    if isinstance(domain, Box):
         assert np.all((witnesses > -1.0) & (witnesses < 1.0))
     assert not (tmp_path / "regions.parquet.parts").exists()
 
