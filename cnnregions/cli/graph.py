@@ -12,6 +12,8 @@ from ..regions.graph import graph_summary, region_graph, write_graph
 from ._common import add_net_argument, emit_json, float_type, jobs_count, positive_int, print_network
 from ._domain import add_domain_arguments, domain_from_args
 
+__all__ = ["add_parser", "run"]
+
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
 

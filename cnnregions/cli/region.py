@@ -12,6 +12,8 @@ from ..regions.point import region_of
 from ._common import add_net_argument, emit_json, float_type, print_network
 from ._domain import load_input
 
+__all__ = ["add_parser", "run"]
+
 _TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
 

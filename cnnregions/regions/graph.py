@@ -48,7 +48,7 @@ from ..models.network import Network
 from .facets import FacetFinder, group_coincident
 from .pieces import AffinePieces
 
-__all__ = ["GraphSink", "graph_summary", "region_graph", "write_graph"]
+__all__ = ["GraphSink", "graph_summary", "region_graph", "region_halfspaces", "write_graph"]
 
 
 def _networkx():
