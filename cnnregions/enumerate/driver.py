@@ -149,10 +149,14 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     """
     n_jobs = _check_jobs(n_jobs)
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
-    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None):
+    # (issue 13: a region sink runs on the LP search, which takes windowed planes but no segments)
+    if sink is None and (isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None)):
         from ..geometry.count import count_geometric
 
         return count_geometric(network, domain, n_jobs=n_jobs, progress=progress)
+    if sink is not None and isinstance(domain, Segment):
+        raise InvalidParameterError("The 'domain' must be a Space, Box or Plane when regions are exported or "
+                                    "collected. Got a Segment instead.")
     # -- end issue 16 --
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)

@@ -5,8 +5,8 @@ Inside one region the network is affine (Definition 1 of Xiong et al., 2020): wi
 the pattern ``P`` fixed, layer ``l``'s pre-activations are ``M_l D_{l-1} ... M_1 x +
 ...``, where ``D`` zeroes the inactive neurons.  This is the composition the search
 performs along its path (:mod:`cnnregions.enumerate.search`), done here for a whole
-pattern at once; the slices (:mod:`cnnregions.slices`), the region of a point and the
-adjacency graph (:mod:`cnnregions.regions`) all use it.
+pattern at once, on the search problem's own coordinates (:meth:`AffinePieces.from_problem`);
+the region of a point and the adjacency graph (:mod:`cnnregions.regions`) use it.
 """
 
 from __future__ import annotations
