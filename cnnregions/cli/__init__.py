@@ -44,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: The subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ("count", "estimate", "bounds", "sample", "compare", "convert", "plot_slice", "plot_line", "study")
+SUBCOMMANDS = ("count", "estimate", "bounds", "sample", "compare", "convert", "plot_slice", "plot_line", "study", "region", "graph")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import argparse
 import sys
 import warnings
 
+from .._validation import InvalidParameterError
 from ..enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, DEFAULT_TOLERANCE, Segment, count_regions
 from ..models.resolve import resolve
 from ._common import (
@@ -52,6 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="how long to try to reach the scheduler (default 10)")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="append finished tasks to FILE and skip those it already holds (resume)")
+    p.add_argument("--regions-out", metavar="FILE.parquet",
+                   help="write every region (pattern, witness, radius) to an Apache Parquet file, streaming; "
+                        "needs the 'export' extra")
     # -- domains: a box or a plane (cli/_domain.py) ---------------------------------------
     add_domain_arguments(p)
     p.set_defaults(func=run)
@@ -87,14 +91,20 @@ def run(args: argparse.Namespace) -> int:
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
+    if args.regions_out is not None and args.checkpoint is not None:  # issue 13: export refuses a checkpoint
+        raise InvalidParameterError("The '--regions-out' must come without '--checkpoint'. Got both instead.")
     if progress:
         _forecast(network, domain, args)
+    options = dict(n_jobs=args.jobs, tol=args.tol, split=args.split, budget=args.budget or None, progress=progress,
+                   domain=domain, scheduler=args.scheduler, connect_timeout=args.connect_timeout)
     with warnings.catch_warnings():
         warnings.showwarning = _warning_line
-        result = count_regions(network, n_jobs=args.jobs, tol=args.tol, split=args.split,
-                               budget=args.budget or None, progress=progress, domain=domain,
-                               scheduler=args.scheduler, checkpoint=args.checkpoint,
-                               connect_timeout=args.connect_timeout, certify=args.certify)
+        if args.regions_out is not None:  # issue 13: every region to a Parquet file
+            from ..regions.export import export_regions
+
+            result = export_regions(network, args.regions_out, certify=args.certify, **options)
+        else:
+            result = count_regions(network, checkpoint=args.checkpoint, certify=args.certify, **options)
     if result.unresolved and not result.certified:
         print(f"cnnregions count: warning: {result.unresolved} decision(s) came near the float thresholds "
               f"(tiny gradients, tiny coefficients or radii near the tolerance); the count may be off: "
@@ -106,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         breakpoints = [float(t) for t in segment_regions(network, domain).breakpoints]
     if args.json:
         extra = {} if breakpoints is None else {"breakpoints": breakpoints}
-        emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), **extra}, model)
+        emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), "regions_out": args.regions_out, **extra},
+                  model)
         return 0
     print_network(model)
     print(f"domain         {domain.summary()}")
@@ -123,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     if result.backend != "geometric":
         print(f"tasks          {result.tasks} (longest {result.max_task_seconds:.3f} s, sum {result.sum_task_seconds:.3f} s: "
               f"at most {result.sum_task_seconds / max(result.max_task_seconds, 1e-9):.0f}x faster on many workers)")
+    if args.regions_out:
+        print(f"regions out    {args.regions_out} (Parquet: pattern, witness, radius)")
     if args.checkpoint:
         print(f"checkpoint     {args.checkpoint}: {result.reused_tasks} of {result.tasks} tasks reused")
     if breakpoints is not None:

@@ -14,7 +14,7 @@ import pickle
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import Self
+from typing import Any, Self
 
 from ..errors import InvalidParameterError
 from .lifeline import exit_with_parent
@@ -29,7 +29,9 @@ __all__ = ["DEFAULT_CONNECT_TIMEOUT", "Pool", "connect", "cpu_count", "workers_o
 #: Seconds allowed to reach a dask scheduler before giving up.
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
-Outcome = tuple[SubtreeResult, list[list[Node]]]
+#: What a task hands back: its statistics, its child tasks' nodes and (issue 13, with a
+#: region sink in the options) the output of its sink writer.
+Outcome = tuple[SubtreeResult, list[list[Node]]] | tuple[SubtreeResult, list[list[Node]], Any]
 
 
 def connect(scheduler, timeout: float = DEFAULT_CONNECT_TIMEOUT):

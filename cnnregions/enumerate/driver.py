@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from .._validation import field_error
+from .._validation import InvalidParameterError, field_error
 from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT, Pool, connect, cpu_count, workers_of
 from .checkpoint import Checkpoint, NodeShape
@@ -122,7 +122,8 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
                   budget: int | None = DEFAULT_BUDGET,
                   progress: bool | Callable[[int, int, int], None] = False,
                   scheduler=None, checkpoint: str | os.PathLike | None = None,
-                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, certify: bool = False) -> RegionCount:
+                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, certify: bool = False,
+                  sink=None) -> RegionCount:
     """Count the linear regions ``R_{N,theta}`` of ``network`` exactly.
 
     Depth-first search over activation patterns, layer by layer and neuron by
@@ -181,6 +182,16 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         exact decisions overturned float ones, the float count and the patterns
         it missed or added are reported beside it.
 
+    sink : optional
+        Where every region goes as it is found (issue 13; e.g.
+        :class:`cnnregions.regions.export.ParquetSink`): ``sink.start(problem, piece)``
+        returns a writer (``add(pattern, witness, radius, split_neurons)``,
+        ``finish() -> output``) in the process that searches the task ``piece``
+        (``()`` for the split itself), and ``sink.collect(piece, output)`` receives
+        its output in this process; the sink travels in :class:`~.tasks.TaskOptions`.
+        Sorting the outputs by piece gives an order independent of the backend.
+        Not with ``checkpoint``.
+
     Returns
     -------
     RegionCount
@@ -195,15 +206,23 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     check_run_options(progress=progress, checkpoint=checkpoint, connect_timeout=connect_timeout)  # issue 15
     certify = _check_certify(certify)
     # -- issue 16: windowed planes and segments are split geometrically (cnnregions.geometry) --
-    # (with certify=True a windowed plane goes to the certified LP search: issue 10)
-    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None and not certify):
+    # (with certify=True a windowed plane goes to the certified LP search: issue 10;
+    #  issue 13: a region sink runs on the LP search, which takes windowed planes but no segments)
+    if isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None
+                                       and not certify and sink is None):
         from ..geometry.count import count_geometric
 
         return count_geometric(network, domain, n_jobs=n_jobs, progress=progress)
+    if sink is not None and isinstance(domain, Segment):
+        raise InvalidParameterError("The 'domain' must be a Space, Box or Plane when regions are exported or "
+                                    "collected. Got a Segment instead.")
     # -- end issue 16 --
     if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
         raise field_error("The 'split'", "a positive integer", split)
-    options = TaskOptions(budget=None if budget is None else budget, certify=certify)
+    if sink is not None and checkpoint is not None:
+        raise InvalidParameterError("The 'checkpoint' must be None when regions are exported or collected. "
+                                    "Got a checkpoint together with a region sink instead.")
+    options = TaskOptions(budget=None if budget is None else budget, certify=certify, sink=sink)
     start = time.perf_counter()
     problem = build_problem(network, domain, tol=tol, certify=certify)
     client = None
@@ -214,7 +233,10 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     store = None
     try:
         top = Search(problem)
-        initial = make_tasks(split_tree(top, int(split)), int(split))
+        writer = sink.start(problem, ()) if sink is not None else None  # issue 13: the split's regions, piece ()
+        initial = make_tasks(split_tree(top, int(split), None if writer is None else writer.add), int(split))
+        if writer is not None:
+            sink.collect((), writer.finish())
         if checkpoint is not None:
             identity = {"network": network.fingerprint, "domain": None if domain is None else domain.digest(), "tol": float(tol),
                         "split": int(split), "budget": options.budget, "subtrees": len(initial),
@@ -245,7 +267,9 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
             with Pool(problem, options, n_jobs=workers if client is None else 1, client=client) as pool:
                 for task in todo:
                     pool.submit(task)
-                for result, children in pool.results():
+                for result, children, *output in pool.results():
+                    if sink is not None:  # issue 13: the task's sink output, by piece
+                        sink.collect(result.piece, output[0])
                     total.add(result)
                     if store is not None:
                         store.record(result, children)

@@ -194,6 +194,51 @@ class ChebyshevLP:
             h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         return lo, hi
 
+    def solve_face(self, rows: Sequence[tuple[np.ndarray, float]], tight: int,
+                   ignore: Sequence[int] = ()) -> LPResult:
+        """Largest ball centred on the hyperplane of ``rows[tight]`` inside the other rows.
+
+        The LP of :meth:`solve` with row ``tight`` made the equality ``a . u + b = 0``
+        (without ``t``) and the rows ``ignore`` dropped (set free), on the same
+        persistent, warm-started model, which is then restored.  Its optimum ``t*``
+        is a lower bound on the radius of the largest ball *of the hyperplane*
+        inside the face ``{a . u + b = 0, other rows > 0}`` (a row's distance within
+        the hyperplane is at least its distance in space): ``t* > 0`` proves the face
+        is ``(n-1)``-dimensional, ``t* <= 0`` that its relative interior is empty
+        (with the duals as a certificate, as in :meth:`solve`).
+        """
+        self._sync(rows)
+        h = self._h
+        n = self.dim
+        inf = self._inf
+        b = float(rows[tight][1])
+        h.changeCoeff(tight, n, 0.0)
+        h.changeRowBounds(tight, -b, -b)
+        for k in ignore:
+            h.changeRowBounds(int(k), -inf, inf)
+        try:
+            h.run()
+            status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+            if status is not LPStatus.OPTIMAL:
+                h.clearSolver()
+                h.run()
+                status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+            if status is not LPStatus.OPTIMAL:
+                return LPResult(status, float("nan"), None)
+            solution = h.getSolution()
+            values = np.asarray(solution.col_value)
+            t = float(values[-1])
+            duals = None
+            if t <= 0:
+                duals = np.asarray(solution.row_dual).copy()
+                duals[tight] = 0.0
+            return LPResult(status, t, values[:-1], duals)
+        finally:
+            h.changeCoeff(tight, n, -1.0)
+            h.changeRowBounds(tight, -b, inf)
+            for k in ignore:
+                h.changeRowBounds(int(k), -float(rows[int(k)][1]), inf)
+
     def solve(self, rows: Sequence[tuple[np.ndarray, float]]) -> LPResult:
         """Largest ball (radius capped) inside ``{u : a.u + b > 0 for (a, b) in rows}``.
 

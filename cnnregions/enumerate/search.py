@@ -448,10 +448,11 @@ class Search:
             screen = (tuple(data[2]), tuple(data[3]))
         return Node(k, prefix, splits, w, r, screen)
 
-    def expand(self, node: Node) -> list[Node]:
+    def expand(self, node: Node, on_region=None) -> list[Node]:
         """One branching step from ``node`` (for splitting the tree into subtrees).
 
-        Leaves among the children are counted here and not returned.
+        Leaves among the children are counted here and not returned; each is
+        passed to ``on_region(pattern, witness, radius, split_neurons)`` if given.
         """
         self.restore(node)
         k = node.k
@@ -467,6 +468,8 @@ class Search:
                     continue
                 self.regions += 1
                 self.min_radius = min(self.min_radius, r)
+                if on_region is not None:  # issue 13: region sink
+                    on_region(np.append(node.prefix, active), w, r, [j for j, _ in splits])
                 continue
             screen = None
             if k + 1 not in self.boundaries:
@@ -474,6 +477,11 @@ class Search:
                 screen = (tuple(data[2]), tuple(data[3]))
             out.append(Node(k + 1, np.append(node.prefix, active), splits, w, r, screen))
         return out
+
+    def split_neurons(self) -> list[int]:
+        """Neurons whose hyperplanes split the current path's regions (issue 13: the
+        only neurons that can bound the current region with a facet, up to coincident ones)."""
+        return [key[0] for _, _, key in self._path if key[0] >= 0]
 
     def root(self) -> Node:
         p = self.problem

@@ -22,6 +22,7 @@ import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,10 @@ class TaskOptions:
     certify : bool
         Prove every decision (issue 10, :mod:`cnnregions.certify`): each task's
         search runs on the problem with ``certify=True``.
+    sink : optional
+        Issue 13: a region sink (see :func:`~.driver.count_regions`); each task
+        hands its regions to ``sink.start(problem, piece)``'s writer and returns
+        the writer's output as a third item.  None: no regions are kept.
 
     With the defaults, measured on ``ckpt5490_d4_w10_nh3`` (27,420 regions) and
     replayed on 128 simulated workers (``bench/bench_cluster.py``): 81% efficiency,
@@ -74,6 +79,7 @@ class TaskOptions:
     singles: int = 8
     ramp: int = 2
     certify: bool = False
+    sink: Any = None  # issue 13: region sink (export, adjacency graph)
 
     def budget_of(self, piece: tuple[int, ...]) -> int | None:
         """The budget of a task: 4x smaller per generation below ``ramp``, so that the first tasks
@@ -102,27 +108,33 @@ class Task:
     nodes: tuple[Node, ...]
 
 
-def split_tree(search: Search, target: int) -> list[Node]:
+def split_tree(search: Search, target: int, on_region=None) -> list[Node]:
     """Expand the tree breadth first until at least ``target`` open nodes remain.
 
-    Regions completed during the expansion are counted in ``search``.
+    Regions completed during the expansion are counted in ``search`` (and passed
+    to ``on_region``, see :meth:`Search.expand`).
     """
     level = [search.root()]
     while level and len(level) < target:
         nxt: list[Node] = []
         for node in level:
-            nxt.extend(search.expand(node))
+            nxt.extend(search.expand(node, on_region))
         level = nxt
     return level
 
 
-def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple[SubtreeResult, list[list[Node]]]:
+def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple:
     """Search one task with a fresh search state, within ``options.budget``.
 
     Returns its statistics and its child tasks' nodes (empty when it finished).
     The nodes of a task share one persistent LP and their emptiness
     certificates; a fresh state per task makes the statistics independent of
     the worker that runs it.
+
+    With a region sink in ``options`` (issue 13: export, adjacency graph), every
+    region the task completes (in its search and in :func:`deepen`) goes to
+    ``options.sink.start(problem, task.piece)``'s writer, and the writer's
+    ``finish()`` output is returned as a third item.
     """
     exit_with_parent()  # issue 15: a worker does not outlive a killed parent
     start, cpu = time.perf_counter(), time.process_time()
@@ -130,28 +142,36 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple[
         problem = dataclasses.replace(problem, certify=options.certify)
     search = Search(problem)
     budget = options.budget_of(task.piece)
+    writer = options.sink.start(problem, task.piece) if options.sink is not None else None  # issue 13
     leftover: list[Node] = []
     for i, node in enumerate(task.nodes):
         if budget is not None and search.work() >= budget:
             leftover = list(task.nodes[i:])
             break
-        for _ in search.dfs(node, budget):
-            pass
+        if writer is None:
+            for _ in search.dfs(node, budget):
+                pass
+        else:  # issue 13: every region to the sink, with the neurons that split its path
+            for w, r in search.dfs(node, budget):
+                writer.add(search.pattern, w, r, search.split_neurons())
         if search.leftover:
             leftover = list(task.nodes[i + 1:]) + search.leftover
             break
     if leftover:
-        leftover = deepen(search, leftover, options.deepen)
+        leftover = deepen(search, leftover, options.deepen, None if writer is None else writer.add)
     result = subtree_result(search, task.piece, time.perf_counter() - start, time.process_time() - cpu)
+    if writer is not None:
+        return result, group_leftover(leftover, options.singles), writer.finish()
     return result, group_leftover(leftover, options.singles)
 
 
-def deepen(search: Search, nodes: list[Node], expansions: int) -> list[Node]:
+def deepen(search: Search, nodes: list[Node], expansions: int, on_region=None) -> list[Node]:
     """Expand the shallowest unexplored nodes ``expansions`` times (breadth first).
 
     The shallowest nodes hold most of the work left; splitting them here lets
     a large subtree spread over many workers in few generations of tasks.
     Returns the nodes sorted by depth (shallowest first; ties in DFS order).
+    Regions completed here go to ``on_region`` (issue 13, see :meth:`Search.expand`).
     """
     heap = [(node.k, i, node) for i, node in enumerate(nodes)]
     heapq.heapify(heap)
@@ -160,7 +180,7 @@ def deepen(search: Search, nodes: list[Node], expansions: int) -> list[Node]:
         if not heap:
             break
         _, _, node = heapq.heappop(heap)
-        for child in search.expand(node):
+        for child in search.expand(node, on_region):
             heapq.heappush(heap, (child.k, seq, child))
             seq += 1
     return [node for _, _, node in sorted(heap)]

@@ -1,0 +1,202 @@
+"""Every region of a count, streamed to an Apache Parquet file as it is found.
+
+Columns: ``pattern`` (the bool activation pattern packed with :func:`numpy.packbits`,
+binary), ``witness`` (list of float64: a point of the flattened input inside the
+region) and ``radius`` (a ball of this radius around the witness lies in the
+region, input units).  The file's metadata holds ``n_neurons`` (to unpack the
+patterns) and the network's fingerprint.
+
+Each task writes its own part file (row groups of :data:`BATCH` regions, so a
+worker's memory does not grow with the count) in ``FILE.parts/``, named by its
+piece (the task's path of child indices, see :mod:`cnnregions.enumerate.tasks`);
+the parent then concatenates the parts into ``FILE`` sorted by piece, one row group
+at a time, and removes them.  The file's content therefore does not depend on the
+backend or the number of workers; the same rows come in another order under
+another work budget.  With a dask cluster, ``FILE.parts/`` must be on a file system
+every worker can write to.
+
+Read it back with ``pandas.read_parquet(FILE)`` or ``pyarrow.parquet.read_table(FILE)``;
+``numpy.unpackbits(np.frombuffer(p, np.uint8))[:n_neurons].astype(bool)`` unpacks a pattern.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import InvalidParameterError, field_error
+from ..enumerate.driver import count_regions
+from ..enumerate.results import RegionCount
+from ..models.network import Network
+
+__all__ = ["BATCH", "ParquetSink", "export_regions", "read_patterns"]
+
+#: Regions per row group (and per write of a worker).
+BATCH = 8192
+
+
+def _pyarrow():
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InvalidParameterError("The region export needs pyarrow. Got no pyarrow installed instead "
+                                    "(pip install 'cnnregions[export]').") from None
+    return pa, pq
+
+
+def _schema(pa, metadata: dict[str, str] | None = None):
+    return pa.schema([("pattern", pa.binary()), ("witness", pa.list_(pa.float64())), ("radius", pa.float64())],
+                     metadata=metadata)
+
+
+class _PartWriter:
+    """Writes one task's regions to its part file in row groups of :data:`BATCH`."""
+
+    def __init__(self, path: Path, problem) -> None:
+        self.path = path
+        self.problem = problem
+        self.rows = 0
+        self._patterns: list[np.ndarray] = []
+        self._witnesses: list[np.ndarray] = []
+        self._radii: list[float] = []
+        self._writer = None
+
+    def add(self, pattern: np.ndarray, w: np.ndarray, r: float, split_neurons=None) -> None:
+        self._patterns.append(pattern.copy())      # converted a batch at a time in _flush
+        self._witnesses.append(w)
+        self._radii.append(r)
+        if len(self._radii) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._radii:
+            return
+        pa, pq = _pyarrow()
+        problem = self.problem
+        packed = np.packbits(np.array(self._patterns), axis=1)
+        v = np.array(self._witnesses) * problem.scale
+        witness = problem.origin + (v if problem.basis is None else v @ problem.basis.T)
+        offsets = pa.array(np.arange(0, witness.size + 1, witness.shape[1], dtype=np.int32))
+        table = pa.Table.from_arrays(
+            [pa.array([row.tobytes() for row in packed], type=pa.binary()),
+             pa.ListArray.from_arrays(offsets, pa.array(witness.ravel())),
+             pa.array(np.asarray(self._radii) * problem.scale, type=pa.float64())], schema=_schema(pa))
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = pq.ParquetWriter(self.path, table.schema)
+        writer.write_table(table)
+        self.rows += len(self._radii)
+        self._patterns, self._witnesses, self._radii = [], [], []
+
+    def finish(self) -> tuple[str | None, int]:
+        self._flush()
+        if self._writer is None:
+            return None, 0
+        self._writer.close()
+        return str(self.path), self.rows
+
+
+class ParquetSink:
+    """A region sink (see :func:`~cnnregions.enumerate.count_regions`) writing Parquet parts.
+
+    Parameters
+    ----------
+    path : path
+        The final file; parts go to ``path + ".parts/"`` until :meth:`finalize`.
+    metadata : dict of str, optional
+        Key-value metadata stored in the final file.
+    """
+
+    def __init__(self, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
+        self.path = Path(os.path.abspath(path))   # absolute: workers may run elsewhere
+        self.parts = Path(f"{self.path}.parts")
+        self.metadata = dict(metadata or {})
+        self._done: dict[tuple[int, ...], tuple[str | None, int]] = {}
+
+    def __getstate__(self) -> dict:
+        # Shipped to the workers while this process collects outputs: send the settings only.
+        return {"path": self.path, "parts": self.parts, "metadata": self.metadata}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._done = {}
+
+    def prepare(self) -> None:
+        """Create (or empty) the parts folder."""
+        _pyarrow()
+        if not self.path.parent.is_dir():
+            raise InvalidParameterError(f"The folder of '{self.path}' must exist. Got no such folder instead.")
+        self.parts.mkdir(exist_ok=True)
+        for stale in self.parts.glob("part-*.parquet"):
+            stale.unlink()
+
+    def start(self, problem, piece: tuple[int, ...]) -> _PartWriter:
+        """The writer of task ``piece`` (``()``: the split's own regions), to its own part file."""
+        name = "-".join(str(i) for i in piece) or "split"
+        return _PartWriter(self.parts / f"part-{name}.parquet", problem)
+
+    def collect(self, piece: tuple[int, ...], output: tuple[str | None, int]) -> None:
+        self._done[piece] = output
+
+    def finalize(self) -> int:
+        """Concatenate the parts into the final file (sorted by piece: the same order on every
+        backend), remove them; return the rows written."""
+        pa, pq = _pyarrow()
+        rows = 0
+        with pq.ParquetWriter(self.path, _schema(pa, self.metadata)) as writer:
+            for piece in sorted(self._done):
+                part, _ = self._done[piece]
+                if part is None:
+                    continue
+                source = pq.ParquetFile(part)
+                for g in range(source.num_row_groups):
+                    table = source.read_row_group(g)
+                    writer.write_table(table.replace_schema_metadata(self.metadata))
+                    rows += table.num_rows
+                source.close()
+                os.unlink(part)
+        shutil.rmtree(self.parts, ignore_errors=True)
+        return rows
+
+
+def export_regions(network: Network, path: str | os.PathLike, **count_options) -> RegionCount:
+    """Count the regions of ``network`` and write every one of them to the Parquet file ``path``.
+
+    ``count_options`` are those of :func:`~cnnregions.enumerate.count_regions`
+    (``n_jobs``, ``domain``, ``tol``, ``split``, ``scheduler``, ...; not ``checkpoint``).
+
+    Examples
+    --------
+    >>> import pandas as pd                                          # doctest: +SKIP
+    >>> export_regions(net, "regions.parquet"); pd.read_parquet("regions.parquet")  # doctest: +SKIP
+    """
+    if not isinstance(network, Network):
+        raise field_error("The 'network'", "a cnnregions Network", network)
+    if not isinstance(path, (str, os.PathLike)):
+        raise field_error("The 'path'", "a file path", path)
+    sink = ParquetSink(path, {"cnnregions.n_neurons": str(network.architecture.n_neurons),
+                              "cnnregions.input_dim": str(network.architecture.input_dim),
+                              "cnnregions.fingerprint": network.fingerprint})
+    sink.prepare()
+    try:
+        result = count_regions(network, sink=sink, **count_options)
+    except BaseException:
+        shutil.rmtree(sink.parts, ignore_errors=True)
+        raise
+    sink.finalize()
+    return result
+
+
+def read_patterns(path: str | os.PathLike) -> np.ndarray:
+    """The exported patterns as a bool array ``(regions, n_neurons)``."""
+    _, pq = _pyarrow()
+    table = pq.read_table(path, columns=["pattern"])
+    n = int(table.schema.metadata[b"cnnregions.n_neurons"])
+    packed = np.array([np.frombuffer(p, dtype=np.uint8) for p in table.column("pattern").to_pylist()])
+    if packed.size == 0:
+        return np.zeros((0, n), dtype=bool)
+    return np.unpackbits(packed, axis=1)[:, :n].astype(bool)
