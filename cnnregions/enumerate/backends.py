@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any, Self
 
 from ..errors import InvalidParameterError
-from .lifeline import exit_with_parent
+from .lifeline import POLL_SECONDS, exit_with_parent
 from .problem import SearchProblem
 from .results import SubtreeResult
 from .scheduler_probe import probe_scheduler, run_within
@@ -109,7 +109,8 @@ class Pool:
             from joblib.executor import get_memmapping_executor
 
             # Workers watch the parent from their start, so that idle ones also end when it is killed.
-            self._executor = get_memmapping_executor(n_jobs, initializer=exit_with_parent)
+            self._executor = get_memmapping_executor(n_jobs, initializer=exit_with_parent,
+                                                     initargs=(POLL_SECONDS, os.getpid()))
             self._blob = pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)
 
     def submit(self, task: Task) -> None:

@@ -23,8 +23,12 @@ _lock = threading.Lock()
 _watching: set[int] = set()  # pids of the processes that already watch their parent
 
 
-def exit_with_parent(poll: float = POLL_SECONDS) -> bool:
-    """In a child process, start watching the parent; returns True if it watches."""
+def exit_with_parent(poll: float = POLL_SECONDS, parent: int | None = None) -> bool:
+    """In a child process, start watching the parent; returns True if it watches.
+
+    ``parent`` is the pid to watch (by default ``os.getppid()`` now).  A pool that
+    passes its own pid also catches a parent killed before the worker got here.
+    """
     if multiprocessing.parent_process() is None:
         return False
     with _lock:
@@ -32,7 +36,8 @@ def exit_with_parent(poll: float = POLL_SECONDS) -> bool:
         if pid in _watching:  # a forked copy of a watching process watches its own parent
             return True
         _watching.add(pid)
-    parent = os.getppid()
+    if parent is None:
+        parent = os.getppid()
 
     def watch() -> None:
         while True:
