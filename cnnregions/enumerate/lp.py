@@ -217,12 +217,7 @@ class ChebyshevLP:
         for k in ignore:
             h.changeRowBounds(int(k), -inf, inf)
         try:
-            h.run()
-            status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
-            if status is not LPStatus.OPTIMAL:
-                h.clearSolver()
-                h.run()
-                status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+            status = self._run()
             if status is not LPStatus.OPTIMAL:
                 return LPResult(status, float("nan"), None)
             solution = h.getSolution()
@@ -239,6 +234,19 @@ class ChebyshevLP:
             for k in ignore:
                 h.changeRowBounds(int(k), -float(rows[int(k)][1]), inf)
 
+    def _run(self) -> LPStatus:
+        """Solve the current model; a solve that does not end optimal is repeated cold
+        (``clearSolver``): a warm-started dual simplex with free variables occasionally
+        stops with an unknown status, and treating that as "empty" would lose regions."""
+        h = self._h
+        h.run()
+        status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+        if status is not LPStatus.OPTIMAL:
+            h.clearSolver()
+            h.run()
+            status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+        return status
+
     def solve(self, rows: Sequence[tuple[np.ndarray, float]]) -> LPResult:
         """Largest ball (radius capped) inside ``{u : a.u + b > 0 for (a, b) in rows}``.
 
@@ -248,12 +256,7 @@ class ChebyshevLP:
         """
         self._sync(rows)
         h = self._h
-        h.run()
-        status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
-        if status is not LPStatus.OPTIMAL:
-            h.clearSolver()
-            h.run()
-            status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+        status = self._run()
         if status is not LPStatus.OPTIMAL:
             return LPResult(status, float("nan"), None)
         solution = h.getSolution()
