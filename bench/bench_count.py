@@ -8,6 +8,12 @@ a network of 50,000+ regions, and the peak Python memory of the search.
 
     python -m bench.bench_count            # everything (several minutes: the naive search is slow)
     python -m bench.bench_count --quick    # Example 4 only, naive on d2 <= 4
+    python -m bench.bench_count --baseline /path/to/old/clone   # old vs new, same run (issue 9)
+
+``--baseline TREE`` runs each network of the speed set (the 3- and 4-hidden-layer
+peer fixtures, Example 4 d2 = 8 with seeds 0..4, a one-layer stride-2 net with
+30,292 regions) once with the source tree ``TREE`` and once with this one, one
+after the other in fresh processes (``PYTHONPATH``), and prints both and the ratio.
 
 Writes ``bench/results/count.json`` and ``bench/results/count.md``.
 """
@@ -16,8 +22,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import inspect
 import json
+import os
 import platform
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -37,13 +47,85 @@ def networks(quick):
             yield path.stem, load_network(path)
 
 
+#: The speed set of issue 9: (label, network spec) for ``_load``.
+SPEED_SET = ([("ckpt5065_d4_w8_nh4", "ckpt5065_d4_w8_nh4"), ("ckpt5490_d4_w10_nh3", "ckpt5490_d4_w10_nh3"),
+              ("ckpt5795_d4_w10_nh4", "ckpt5795_d4_w10_nh4")]
+             + [(f"example4-d8 seed {s}", f"example4-d8@{s}") for s in range(5)]
+             + [("stride2 1x11 k3 (1 layer)", "stride2")])
+
+
+def _load(spec):
+    """A network from a spec: a peer fixture's name, ``example4-dK@seed`` or ``stride2``."""
+    from cnnregions import Architecture
+
+    if spec == "stride2":
+        arch = Architecture({"height": 1, "width": 11, "channels": 1},
+                            [{"channels": 3, "kernel": [1, 3], "stride": 2}])
+        return he_network(arch, seed=0)
+    if "@" in spec:
+        name, seed = spec.split("@")
+        return he_network(paper_architecture(name), seed=int(seed))
+    return load_network(ORACLES / f"{spec}.npz")
+
+
+def _timed_count(tree, spec):
+    """Count ``spec`` in a fresh process that imports cnnregions from the source tree ``tree`` only."""
+    code = ("import json, sys, time\nfrom pathlib import Path\n"
+            "from cnnregions import he_network, load_network, paper_architecture\n"
+            "from cnnregions.enumerate import count_regions\nORACLES = Path(sys.argv[2])\n"
+            + inspect.getsource(_load) +
+            "\nnet = _load(sys.argv[1])\nt = time.process_time()\nr = count_regions(net)\n"
+            "cpu = time.process_time() - t\n"
+            "print(json.dumps({'regions': r.regions, 'lps': r.lps, 'seconds': r.seconds, 'cpu': cpu}))\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
+    out = subprocess.run([sys.executable, "-c", code, spec, str(ORACLES)], env=env, cwd=tree,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(baseline, only=None):
+    """Old (``baseline`` tree) vs new (this tree) on the speed set, in the same run."""
+    here = Path(__file__).resolve().parents[1]
+    rows = []
+    print(f"{'network':28s} {'regions':>8s} {'LPs/reg old':>11s} {'LPs/reg new':>11s} "
+          f"{'reg/s old':>9s} {'reg/s new':>9s} {'ratio':>6s}   (per CPU second; wall old/new)")
+    for label, spec in SPEED_SET:
+        if only and not any(o in label for o in only):
+            continue
+        old = _timed_count(baseline, spec)
+        new = _timed_count(here, spec)
+        # Regions per CPU second of the (one-job) search: the machine is shared, and
+        # CPU time is far less sensitive to other processes than wall time.
+        row = {"network": label, "regions": new["regions"], "old": old, "new": new,
+               "old_rps": old["regions"] / old["cpu"], "new_rps": new["regions"] / new["cpu"],
+               "old_wall_rps": old["regions"] / old["seconds"], "new_wall_rps": new["regions"] / new["seconds"]}
+        row["ratio"] = row["new_rps"] / row["old_rps"]
+        if old["regions"] != new["regions"]:
+            row["MISMATCH"] = True
+        rows.append(row)
+        print(f"{label:28s} {new['regions']:8d} {old['lps'] / old['regions']:11.2f} "
+              f"{new['lps'] / new['regions']:11.2f} {row['old_rps']:9.0f} {row['new_rps']:9.0f} "
+              f"{row['ratio']:5.2f}x   ({row['old_wall_rps']:.0f}/{row['new_wall_rps']:.0f})"
+              f"{'  MISMATCH' if row.get('MISMATCH') else ''}", flush=True)
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--baseline", metavar="TREE",
+                        help="compare with the source tree TREE (a clone of an older commit) on the speed set")
+    parser.add_argument("--only", nargs="*", help="with --baseline: only networks whose label contains one of these")
     parser.add_argument("--naive-max-regions", type=int, default=15000,
                         help="run the naive search only on networks with at most this many regions")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
+    if args.baseline:
+        rows = compare(args.baseline, args.only)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "count_vs_baseline.json").write_text(json.dumps({"schema_version": 1, "rows": rows}, indent=2))
+        return
     naive_limit = 600 if args.quick else args.naive_max_regions
     rows = []
     for name, net in networks(args.quick):

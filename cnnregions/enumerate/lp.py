@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-__all__ = ["ChebyshevLP", "LPResult", "LPStatus"]
+__all__ = ["FEASIBILITY_TOLERANCE", "ChebyshevLP", "LPResult", "LPStatus"]
 
 #: HiGHS primal and dual feasibility tolerances.  The default 1e-7 accepted
 #: "regions" thinner than ~1e-8; 1e-9 with a numpy re-check of the witness did not.
@@ -130,7 +130,7 @@ class ChebyshevLP:
                 self._layouts[m] = cached
         return cached
 
-    def _sync(self, rows: Sequence[tuple[np.ndarray, float]]) -> None:
+    def _sync(self, rows: Sequence[tuple]) -> None:
         model = self._rows
         common = 0
         limit = min(len(model), len(rows))
@@ -164,7 +164,7 @@ class ChebyshevLP:
                 h.addRows(m, lower, upper, m * n1, starts, index, values.ravel())
             model.extend(new)
 
-    def bounding_box(self, rows: Sequence[tuple[np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:
+    def bounding_box(self, rows: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray]:
         """Smallest box ``lo <= u <= hi`` around the closed polyhedron ``{u : a.u + b >= 0}``.
 
         Solved as ``2 dim`` LPs on the same model (``t`` fixed to 0, objective
@@ -194,7 +194,7 @@ class ChebyshevLP:
             h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         return lo, hi
 
-    def solve_face(self, rows: Sequence[tuple[np.ndarray, float]], tight: int,
+    def solve_face(self, rows: Sequence[tuple], tight: int,
                    ignore: Sequence[int] = ()) -> LPResult:
         """Largest ball centred on the hyperplane of ``rows[tight]`` inside the other rows.
 
@@ -247,7 +247,7 @@ class ChebyshevLP:
             status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
         return status
 
-    def solve(self, rows: Sequence[tuple[np.ndarray, float]]) -> LPResult:
+    def solve(self, rows: Sequence[tuple]) -> LPResult:
         """Largest ball (radius capped) inside ``{u : a.u + b > 0 for (a, b) in rows}``.
 
         A solve that does not end optimal is repeated cold (``clearSolver``): a
