@@ -39,6 +39,8 @@ FEASIBILITY_TOLERANCE = 1e-9
 SMALL_MATRIX_VALUE = 1e-12
 #: Rows with more columns than this are passed to HiGHS as sparse rows (non-zeros only).
 _SPARSE_FROM = 32
+#: Up to this dimension a stale row is overwritten in place (one call per coefficient).
+_IN_PLACE_UP_TO = 16
 
 
 class LPStatus(enum.Enum):
@@ -115,7 +117,7 @@ class ChebyshevLP:
         self._h.addVars(n + 1, np.full(n + 1, -inf), np.r_[np.full(n, inf), self.cap])
         self._h.changeColsCost(1, np.array([n], dtype=np.int32), np.array([1.0]))
         self._h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self._rows: list[object] = []
+        self._rows: list[object] = []  # the model's rows by position (None: a free slot)
         self._inf = inf
         self._layouts: dict[int, tuple] = {}
 
@@ -131,13 +133,35 @@ class ChebyshevLP:
         return cached
 
     def _sync(self, rows: Sequence[tuple]) -> None:
+        """Make the model's rows ``rows`` (then free slots, if any).
+
+        Rows are matched by identity from the start.  Up to :data:`_IN_PLACE_UP_TO`
+        dimensions, a stale row is overwritten in place and a row no longer needed
+        becomes a free slot (bounds ``-inf..inf``): HiGHS keeps its basis warm
+        across such changes, while deleting and adding rows costs a colder solve.
+        Wider models delete stale rows and add the new ones.
+        """
         model = self._rows
         common = 0
         limit = min(len(model), len(rows))
         while common < limit and model[common] is rows[common]:
             common += 1
         h = self._h
-        if common < len(model):
+        inf = self._inf
+        if self.dim <= _IN_PLACE_UP_TO:
+            stop = min(len(model), len(rows))
+            for pos in range(common, stop):
+                row = rows[pos]
+                for j, value in enumerate(row[0].tolist()):
+                    h.changeCoeff(pos, j, value)
+                h.changeRowBounds(pos, -float(row[1]), inf)
+                model[pos] = row
+            for pos in range(len(rows), len(model)):
+                if model[pos] is not None:
+                    h.changeRowBounds(pos, -inf, inf)
+                    model[pos] = None
+            common = stop
+        elif common < len(model):
             drop = np.arange(common, len(model), dtype=np.int32)
             h.deleteRows(len(drop), drop)
             del model[common:]
@@ -225,7 +249,7 @@ class ChebyshevLP:
             t = float(values[-1])
             duals = None
             if t <= 0:
-                duals = np.asarray(solution.row_dual).copy()
+                duals = np.asarray(solution.row_dual)[:len(rows)].copy()
                 duals[tight] = 0.0
             return LPResult(status, t, values[:-1], duals)
         finally:
@@ -262,4 +286,4 @@ class ChebyshevLP:
         solution = h.getSolution()
         values = np.asarray(solution.col_value)
         t = float(values[-1])
-        return LPResult(status, t, values[:-1], np.asarray(solution.row_dual) if t <= 0 else None)
+        return LPResult(status, t, values[:-1], np.asarray(solution.row_dual)[:len(rows)] if t <= 0 else None)
