@@ -3,10 +3,8 @@
 In a bounded domain (an open :class:`~.domain.Box`, or a :class:`~.domain.Plane`
 with a window) every region is bounded.  A neuron whose hyperplane misses a box
 that holds the region keeps one sign on the whole region, which the search then
-knows without an LP.  The box is the domain itself at the root, and a region's
-bounding box (``2 dim`` LPs, :meth:`~.lp.ChebyshevLP.bounding_box`) when a layer
-with many undecided neurons is entered: in the plane's two dimensions, 4 LPs that
-spare hundreds.
+knows without an LP.  The search screens the first layer against the domain's
+own box once (:class:`~.layers.Layers`).
 """
 
 from __future__ import annotations
