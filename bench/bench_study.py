@@ -29,6 +29,8 @@ def main(argv=None) -> None:
     parser.add_argument("--draws", type=int, default=20)
     parser.add_argument("--budget", type=int, default=200, help="exact counts per d2, draws included")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--population", type=int, default=None,
+                        help="candidates per generation of es and cma (default: the study's default)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "study_strategies.json"))
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -47,7 +49,9 @@ def main(argv=None) -> None:
                    "strategies": {}}
             for name in args.strategies:
                 t = time.perf_counter()
-                best, trajectory = search_maximum(arch, starts, args.budget - args.draws, counter, strategy=name, seed=0)
+                extra = {} if args.population is None else {"population": args.population}
+                best, trajectory = search_maximum(arch, starts, args.budget - args.draws, counter, strategy=name, seed=0,
+                                                  **extra)
                 found = best[1] if best is not None else ranked[0][2]
                 row["strategies"][name] = {"best": found, "seconds": time.perf_counter() - t,
                                            "trajectory": trajectory}
