@@ -34,8 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", type=nonnegative_int, default=180, metavar="STEPS",
                    help="exact counts spent searching for the maximum over theta (default 180; 0: none)")
     p.add_argument("--strategy", choices=STRATEGIES, default=DEFAULT_STRATEGY,
-                   help=f"search strategy (default {DEFAULT_STRATEGY}: (1+4) evolution strategy with restarts from the "
-                        "best draws; cma: CMA-ES; local: the first paper_tables.py local search)")
+                   help=f"search strategy (default {DEFAULT_STRATEGY}: a (1+1) local search from the best draw, one "
+                        "count at a time; es: (1+4) evolution strategy with restarts, its 4 candidates counted in "
+                        "parallel; cma: CMA-ES)")
     p.add_argument("--jobs", type=jobs_count, default=1, metavar="N",
                    help="worker processes, each running whole counts (-1: all cores; default 1)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run the counts on a dask.distributed cluster")
