@@ -76,7 +76,7 @@ class SearchProblem:
     root_box : (lo, hi) or None
         For a bounded domain (a box, a plane's window), the box of search
         coordinates it spans; then every region is bounded, and the search screens
-        neurons against a region's bounding box before solving LPs for them.
+        the first layer's neurons against it before solving LPs for them.
     """
 
     maps: tuple[tuple[np.ndarray, np.ndarray], ...]
