@@ -8,9 +8,10 @@ import math
 import sys
 from typing import Any
 
+from ..enumerate.problem import DEFAULT_TOLERANCE
 from ..models.resolve import ResolvedNetwork
 
-__all__ = ["add_net_argument", "count_type", "emit_json", "float_type", "jobs_count",
+__all__ = ["add_net_argument", "add_tol_argument", "count_type", "emit_json", "float_type", "jobs_count",
            "nonnegative_count", "nonnegative_int", "positive_finite", "positive_int", "print_network"]
 
 
@@ -83,6 +84,14 @@ def float_type(what: str, accept):
 
 
 positive_finite = float_type("a positive finite number", lambda v: math.isfinite(v) and v > 0)
+#: The ``--tol`` type: a radius threshold in (0, 1), relative to the network's length scale.
+tolerance = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
+
+
+def add_tol_argument(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    """``--tol``, the radius threshold of the counts (default :data:`~cnnregions.enumerate.DEFAULT_TOLERANCE`)."""
+    parser.add_argument("--tol", type=tolerance, default=DEFAULT_TOLERANCE, help=help or (
+        f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})"))
 
 
 def add_net_argument(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:

@@ -7,12 +7,12 @@ import sys
 import warnings
 
 from .._validation import InvalidParameterError
-from ..enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, DEFAULT_TOLERANCE, Segment, count_regions
+from ..enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, Segment, count_regions
 from ..models.resolve import resolve
 from ._common import (
     add_net_argument,
+    add_tol_argument,
     emit_json,
-    float_type,
     jobs_count,
     nonnegative_int,
     positive_finite,
@@ -22,9 +22,6 @@ from ._common import (
 from ._domain import add_domain_arguments, domain_from_args
 
 __all__ = ["LONG_RUN", "add_parser", "run"]
-
-_TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("count", help="count the linear regions of a network exactly",
@@ -36,8 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on, shown after 2 s; off under --json)")
-    p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE,
-                   help=f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})")
+    add_tol_argument(p)
     p.add_argument("--split", type=positive_int, default=DEFAULT_SPLIT,
                    help=f"number of initial tasks (subtrees of a breadth-first split; default {DEFAULT_SPLIT})")
     p.add_argument("--budget", type=nonnegative_int, default=DEFAULT_BUDGET, metavar="UNITS",

@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..enumerate import DEFAULT_TOLERANCE
 from ..enumerate.estimate import TreeEstimate, estimate_regions
 from ..models.resolve import resolve
-from ._common import add_net_argument, emit_json, float_type, nonnegative_int, positive_finite, print_network
+from ._common import (
+    add_net_argument,
+    add_tol_argument,
+    emit_json,
+    float_type,
+    nonnegative_int,
+    positive_finite,
+    print_network,
+)
 from ._domain import add_domain_arguments, domain_from_args
 
 __all__ = ["add_parser", "run", "summary_lines"]
 
-_TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 _DIVES = float_type("an integer >= 2", lambda v: v >= 2 and v == int(v))
 
 
@@ -29,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dives", type=_DIVES, default=None, metavar="N", help="stop after N dives (default: --seconds only)")
     p.add_argument("--estimate-seed", type=nonnegative_int, default=None, metavar="R",
                    help="seed of the random dives (default: fresh randomness)")
-    p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE, help="as for count")
+    add_tol_argument(p, "as for count")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_domain_arguments(p)
     p.set_defaults(func=run)

@@ -6,16 +6,13 @@ import argparse
 from pathlib import Path
 
 from .._validation import InvalidParameterError
-from ..enumerate import DEFAULT_SPLIT, DEFAULT_TOLERANCE
+from ..enumerate import DEFAULT_SPLIT
 from ..models.resolve import resolve
 from ..regions.graph import graph_summary, region_graph, write_graph
-from ._common import add_net_argument, emit_json, float_type, jobs_count, positive_int, print_network
+from ._common import add_net_argument, add_tol_argument, emit_json, jobs_count, positive_int, print_network
 from ._domain import add_domain_arguments, domain_from_args
 
 __all__ = ["add_parser", "run"]
-
-_TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("graph", help="the adjacency graph of the linear regions (GraphML or JSON)",
@@ -27,8 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on, off under --json)")
-    p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE,
-                   help=f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})")
+    add_tol_argument(p)
     p.add_argument("--split", type=positive_int, default=DEFAULT_SPLIT,
                    help=f"number of initial tasks (subtrees of a breadth-first split; default {DEFAULT_SPLIT})")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster")

@@ -6,16 +6,12 @@ import argparse
 
 import numpy as np
 
-from ..enumerate import DEFAULT_TOLERANCE
 from ..models.resolve import resolve
 from ..regions.point import region_of
-from ._common import add_net_argument, emit_json, float_type, print_network
+from ._common import add_net_argument, add_tol_argument, emit_json, print_network
 from ._domain import load_input
 
 __all__ = ["add_parser", "run"]
-
-_TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("region", help="the linear region of one input: pattern, halfspaces, facets, Chebyshev ball",
@@ -26,8 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the input (.npy of shape (channels, height, width) or flat)")
     p.add_argument("--box", nargs=2, type=float, metavar=("LO", "HI"),
                    help="restrict to the open box LO < x_i < HI (its faces become halfspaces)")
-    p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE,
-                   help=f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})")
+    add_tol_argument(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 

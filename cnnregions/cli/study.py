@@ -13,11 +13,9 @@ from ..enumerate.backends import DEFAULT_CONNECT_TIMEOUT
 from ..errors import InvalidParameterError
 from ..models.resolve import resolve_architecture
 from ..study import DEFAULT_STRATEGY, STRATEGIES, StudyResult, run_study
-from ._common import emit_json, float_type, jobs_count, nonnegative_int, positive_finite, positive_int
+from ._common import add_tol_argument, emit_json, jobs_count, nonnegative_int, positive_finite, positive_int
 
 __all__ = ["add_parser", "payload", "run"]
-
-_TOLERANCE = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -45,8 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", metavar="FILE", help="record every finished count in FILE; rerun to resume")
     p.add_argument("--out", metavar="DIR", help="write study.md, study.json, study.png and best.npz to DIR")
     p.add_argument("--best-out", metavar="FILE.npz", help="write the best network found to FILE.npz")
-    p.add_argument("--tol", type=_TOLERANCE, default=DEFAULT_TOLERANCE,
-                   help=f"radius threshold of every count, relative to the network's scale (default {DEFAULT_TOLERANCE:g})")
+    add_tol_argument(p, "radius threshold of every count, relative to the network's scale "
+                        f"(default {DEFAULT_TOLERANCE:g})")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
