@@ -12,7 +12,8 @@ from ..enumerate.problem import DEFAULT_TOLERANCE
 from ..models.resolve import ResolvedNetwork
 
 __all__ = ["add_net_argument", "add_tol_argument", "count_type", "emit_json", "float_type", "jobs_count",
-           "nonnegative_count", "nonnegative_int", "positive_finite", "positive_int", "print_network"]
+           "nonnegative_count", "nonnegative_int", "positive_finite", "positive_int", "print_network",
+           "tolerance"]
 
 
 def _int_type(minimum: int, what: str):
