@@ -241,17 +241,7 @@ class ChebyshevLP:
         for k in ignore:
             h.changeRowBounds(int(k), -inf, inf)
         try:
-            status = self._run()
-            if status is not LPStatus.OPTIMAL:
-                return LPResult(status, float("nan"), None)
-            solution = h.getSolution()
-            values = np.asarray(solution.col_value)
-            t = float(values[-1])
-            duals = None
-            if t <= 0:
-                duals = np.asarray(solution.row_dual)[:len(rows)].copy()
-                duals[tight] = 0.0
-            return LPResult(status, t, values[:-1], duals)
+            return self._solved(len(rows), tight)
         finally:
             h.changeCoeff(tight, n, -1.0)
             h.changeRowBounds(tight, -b, inf)
@@ -279,11 +269,21 @@ class ChebyshevLP:
         unknown status, and treating that as "empty" would lose regions.
         """
         self._sync(rows)
-        h = self._h
+        return self._solved(len(rows))
+
+    def _solved(self, m: int, tight: int | None = None) -> LPResult:
+        """Run the current model (:meth:`_run`) and read its result: centre, radius and,
+        when the radius is ``<= 0``, the duals of the first ``m`` rows (row ``tight``'s zeroed)."""
         status = self._run()
         if status is not LPStatus.OPTIMAL:
             return LPResult(status, float("nan"), None)
-        solution = h.getSolution()
+        solution = self._h.getSolution()
         values = np.asarray(solution.col_value)
         t = float(values[-1])
-        return LPResult(status, t, values[:-1], np.asarray(solution.row_dual)[:len(rows)] if t <= 0 else None)
+        duals = None
+        if t <= 0:
+            duals = np.asarray(solution.row_dual)[:m]
+            if tight is not None:
+                duals = duals.copy()
+                duals[tight] = 0.0
+        return LPResult(status, t, values[:-1], duals)
