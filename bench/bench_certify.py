@@ -15,8 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from cnnregions import he_network, load_network, paper_architecture
-from cnnregions.enumerate import count_regions
+from cnnregions import count_regions, he_network, load_network, paper_architecture
 
 ORACLES = Path(__file__).resolve().parents[1].parent / "shared" / "oracles" / "relucent-fixtures"
 

@@ -26,11 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnnregions import Architecture, he_network, load_network
-from cnnregions.enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, count_regions
-from cnnregions.enumerate.problem import build_problem
-from cnnregions.enumerate.search import Search
-from cnnregions.enumerate.tasks import make_tasks, split_tree
+from cnnregions import Architecture, count_regions, he_network, load_network
+from cnnregions.core.problem import build_problem
+from cnnregions.lpsearch.search import Search
+from cnnregions.run import DEFAULT_BUDGET, DEFAULT_SPLIT
+from cnnregions.run.tasks import make_tasks, split_tree
 
 WORKERS = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 

@@ -33,8 +33,7 @@ import tracemalloc
 from pathlib import Path
 
 from bench.naive_dfs import naive_count
-from cnnregions import he_network, load_network, paper_architecture
-from cnnregions.enumerate import count_regions
+from cnnregions import count_regions, he_network, load_network, paper_architecture
 
 ORACLES = Path(__file__).resolve().parents[1].parent / "shared" / "oracles" / "relucent-fixtures"
 
@@ -71,8 +70,8 @@ def _load(spec):
 def _timed_count(tree, spec):
     """Count ``spec`` in a fresh process that imports cnnregions from the source tree ``tree`` only."""
     code = ("import json, sys, time\nfrom pathlib import Path\n"
-            "from cnnregions import he_network, load_network, paper_architecture\n"
-            "from cnnregions.enumerate import count_regions\nORACLES = Path(sys.argv[2])\n"
+            "from cnnregions import count_regions, he_network, load_network, paper_architecture\n"
+            "ORACLES = Path(sys.argv[2])\n"
             + inspect.getsource(_load) +
             "\nnet = _load(sys.argv[1])\nt = time.process_time()\nr = count_regions(net)\n"
             "cpu = time.process_time() - t\n"

@@ -17,9 +17,8 @@ import argparse
 import os
 import time
 
-from cnnregions import he_network, paper_architecture
-from cnnregions.enumerate import count_regions
-from cnnregions.enumerate.estimate import estimate_regions
+from cnnregions import count_regions, he_network, paper_architecture
+from cnnregions.run.estimate import estimate_regions
 from cnnregions.sampling import sample_regions
 
 

@@ -21,8 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnnregions import he_network, load_network, paper_architecture
-from cnnregions.enumerate import count_regions
+from cnnregions import count_regions, he_network, load_network, paper_architecture
 from cnnregions.regions import export_regions, graph_summary, region_graph
 
 HERE = Path(__file__).resolve().parent

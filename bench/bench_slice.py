@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnregions.enumerate import Plane
+from cnnregions import Plane
 from cnnregions.models import Architecture, he_network
 from cnnregions.plots import save_slice_plot
 from cnnregions.slices import slice_polygons
@@ -88,7 +88,7 @@ COUNT = """
 import json, sys
 sys.path.insert(0, {bench!r})
 from bench_slice import ARCH, digit_images
-from cnnregions.enumerate import Plane, count_regions
+from cnnregions import Plane, count_regions
 from cnnregions.models import he_network
 net = he_network(ARCH, seed=0)
 r = count_regions(net, domain=Plane(*digit_images(), {window!r}), n_jobs={jobs})
@@ -100,7 +100,7 @@ SEGMENT = """
 import json, sys, time
 sys.path.insert(0, {bench!r})
 from bench_slice import ARCH, digit_images
-from cnnregions.enumerate import Segment
+from cnnregions import Segment
 from cnnregions.geometry.count import segment_regions
 from cnnregions.geometry.lines import Layers
 from cnnregions.geometry.segment import SegmentEngine

@@ -28,8 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnregions import he_network, paper_architecture
-from cnnregions.enumerate import count_regions, iter_regions
+from cnnregions import count_regions, he_network, iter_regions, paper_architecture
 from cnnregions.sampling import points_to_coverage, sample_regions
 from cnnregions.study import DEFAULT_STRATEGY, STRATEGIES, run_study
 

@@ -13,7 +13,7 @@ patterns with HiGHS linear programs, and sets them beside the paper's formulas.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .enumerate import Box, Domain, Plane, Region, RegionCount, Segment, Space, count_regions, iter_regions
+from .core import Box, Domain, Plane, Region, RegionCount, Segment, Space
 from .errors import (
     CertifyUnavailable,
     CnnRegionsError,
@@ -33,6 +33,7 @@ from .models import (
     resolve_network,
     save_network,
 )
+from .run import count_regions, iter_regions
 
 try:  # one place for the version: pyproject.toml, read from the installed metadata
     __version__ = version("cnnregions")

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .enumerate import RegionCount, count_regions
+from .core import RegionCount
 from .errors import ComputationTooLargeError, InvalidParameterError
 from .models.network import Network
+from .run import count_regions
 
 __all__ = ["BOUNDS", "BoundCheck", "Comparison", "applicable_bounds", "check_bounds", "compare_network"]
 

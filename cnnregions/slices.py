@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import field_error
-from .enumerate import Plane
-from .enumerate.problem import DEFAULT_TOLERANCE
+from .core import Plane
+from .core.problem import DEFAULT_TOLERANCE
 from .geometry.count import plane_polygons
 from .models.network import Network
 
@@ -91,7 +91,7 @@ def slice_polygons(network: Network, plane: Plane, window: tuple[float, float, f
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
     if not isinstance(plane, Plane):
-        raise field_error("The 'plane'", "a cnnregions.enumerate.Plane", plane)
+        raise field_error("The 'plane'", "a cnnregions.Plane", plane)
     win = _window(plane, window)
     domain = Plane(plane.x0, plane.x1, plane.x2, win)
     domain.input_map(network.architecture.input_dim)

@@ -7,6 +7,8 @@ import pkgutil
 import pytest
 
 import cnnregions as cr
+import cnnregions.core
+import cnnregions.run
 from cnnregions import errors
 
 
@@ -69,9 +71,8 @@ def test_all_is_complete_and_public(module):
 
 
 def test_solver_internals_are_not_public():
-    import cnnregions.enumerate as enumerate_
-
-    assert not hasattr(enumerate_, "LPStatus") and "LPStatus" not in enumerate_.__all__
+    for package in (cr, cr.core, cr.run):
+        assert not hasattr(package, "LPStatus") and "LPStatus" not in package.__all__
     import cnnregions.sampling as sampling
 
     assert not any(name.startswith("_") for name in sampling.__all__)

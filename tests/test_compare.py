@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from cnnregions import he_network, paper_architecture
+from cnnregions import count_regions, he_network, iter_regions, paper_architecture
 from cnnregions.cli import main
 from cnnregions.compare import compare_network
-from cnnregions.enumerate import count_regions, iter_regions
 from cnnregions.sampling import sample_patterns, sample_regions
 
 

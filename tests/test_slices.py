@@ -6,8 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from cnnregions import InvalidParameterError
-from cnnregions.enumerate import Plane, count_regions
+from cnnregions import InvalidParameterError, Plane, count_regions
 from cnnregions.models import Architecture, he_network
 from cnnregions.slices import DEFAULT_WINDOW, polygon_area, slice_polygons
 

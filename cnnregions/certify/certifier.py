@@ -1,6 +1,6 @@
 """The certifier: exact proofs at the float search's decision points.
 
-The search (:mod:`cnnregions.enumerate.search`) calls one :class:`Certifier` at
+The search (:mod:`cnnregions.lpsearch.search`) calls one :class:`Certifier` at
 each decision it takes in floating point:
 
 - a neuron declared *constant* on a region (cancellation, box screening):
@@ -37,8 +37,8 @@ __all__ = ["Certifier", "CertifyUnavailable", "require_flint"]
 BATCH = 512
 #: A rejected LP radius within this factor of the tolerance (either sign) is a near-threshold decision.
 NEAR_FACTOR = 100.0
-#: HiGHS drops matrix entries below this (``small_matrix_value``, set in :mod:`..enumerate.lp`).
-SMALL_VALUE = 1e-12  # = cnnregions.enumerate.lp.SMALL_MATRIX_VALUE (not imported: no cycle)
+#: HiGHS drops matrix entries below this (``small_matrix_value``, set in :mod:`cnnregions.lpsearch.lp`).
+SMALL_VALUE = 1e-12  # = cnnregions.lpsearch.lp.SMALL_MATRIX_VALUE (not imported: no cycle)
 
 
 def require_flint() -> None:
@@ -65,7 +65,7 @@ def _float_row(row, scale: float) -> tuple[np.ndarray, float] | None:
 
 
 class Certifier:
-    """Exact checks for one :class:`~cnnregions.enumerate.search.Search` (one process).
+    """Exact checks for one :class:`~cnnregions.lpsearch.search.Search` (one process).
 
     Parameters
     ----------

@@ -18,13 +18,12 @@ import argparse
 import re
 import sys
 
+from ..core.schema import JSON_SCHEMA_VERSION
 from ..errors import ComputationTooLargeError, InvalidParameterError, SolverError
 from ._signals import terminate_as_interrupt
 
 __all__ = ["JSON_SCHEMA_VERSION", "SUBCOMMANDS", "build_parser", "main"]
 
-#: Version of the ``--json`` output schema of every subcommand.
-JSON_SCHEMA_VERSION = 1
 
 
 #: Negative numbers, scientific notation included (``-5e-1``, ``-.5``, ``-1E+3``): argparse's own

@@ -8,7 +8,8 @@ import math
 import sys
 from typing import Any
 
-from ..enumerate.problem import DEFAULT_TOLERANCE
+from ..core.problem import DEFAULT_TOLERANCE
+from ..core.schema import JSON_SCHEMA_VERSION
 from ..models.resolve import ResolvedNetwork
 
 __all__ = ["add_net_argument", "add_tol_argument", "count_type", "emit_json", "float_type", "jobs_count",
@@ -90,7 +91,7 @@ tolerance = float_type("a number in (0, 1)", lambda v: 0 < v < 1)
 
 
 def add_tol_argument(parser: argparse.ArgumentParser, help: str | None = None) -> None:
-    """``--tol``, the radius threshold of the counts (default :data:`~cnnregions.enumerate.DEFAULT_TOLERANCE`)."""
+    """``--tol``, the radius threshold of the counts (default :data:`~cnnregions.core.DEFAULT_TOLERANCE`)."""
     parser.add_argument("--tol", type=tolerance, default=DEFAULT_TOLERANCE, help=help or (
         f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})"))
 
@@ -109,8 +110,6 @@ def add_net_argument(parser: argparse.ArgumentParser, *, weights: bool = True) -
 def emit_json(command: str, payload: dict[str, Any], model: ResolvedNetwork | None = None) -> None:
     """Print one JSON object on stdout with the schema version, the command and
     (with ``model``) the network's entries (:meth:`~cnnregions.models.ResolvedNetwork.to_dict`)."""
-    from . import JSON_SCHEMA_VERSION
-
     out = {"schema_version": JSON_SCHEMA_VERSION, "command": command}
     out.update(payload)
     if model is not None:

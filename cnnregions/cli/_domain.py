@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from ..enumerate import Box, Domain, Plane, Segment, Space
+from ..core import Box, Domain, Plane, Segment, Space
 from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.files import NpyHeader, read_npy
@@ -59,8 +59,8 @@ def load_input(path: str, architecture: Architecture) -> np.ndarray:
 def domain_from_args(args: argparse.Namespace, architecture: Architecture) -> Domain:
     """The :class:`Box`, :class:`Plane`, :class:`Segment` or :class:`Space` (all of the input space) the options ask for.
 
-    The domain describes itself in the output (:meth:`~cnnregions.enumerate.Domain.to_dict`,
-    :meth:`~cnnregions.enumerate.Domain.summary`); a plane's points are labelled by their files.
+    The domain describes itself in the output (:meth:`~cnnregions.Domain.to_dict`,
+    :meth:`~cnnregions.Domain.summary`); a plane's points are labelled by their files.
     """
     box = getattr(args, "box", None)
     line = getattr(args, "line", None)

@@ -7,8 +7,9 @@ import sys
 import warnings
 
 from .._validation import InvalidParameterError
-from ..enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, Segment, count_regions
+from ..core import Segment
 from ..models.resolve import resolve
+from ..run import DEFAULT_BUDGET, DEFAULT_SPLIT, count_regions
 from ._common import (
     add_net_argument,
     add_tol_argument,
@@ -70,8 +71,8 @@ def _forecast(network, domain, args: argparse.Namespace) -> None:
     on stderr when the count is forecast to take over a minute (issue 15)."""
     import sys
 
-    from ..enumerate.backends import cpu_count
-    from ..enumerate.estimate import estimate_regions
+    from ..run.backends import cpu_count
+    from ..run.estimate import estimate_regions
     from .estimate import summary_lines
 
     jobs = cpu_count() if args.jobs == -1 else args.jobs

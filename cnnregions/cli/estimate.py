@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..enumerate.estimate import TreeEstimate, estimate_regions
 from ..models.resolve import resolve
+from ..run.estimate import TreeEstimate, estimate_regions
 from ._common import (
     add_net_argument,
     add_tol_argument,

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from .._validation import InvalidParameterError
-from ..enumerate import DEFAULT_SPLIT
 from ..models.resolve import resolve
 from ..regions.graph import graph_summary, region_graph, write_graph
+from ..run import DEFAULT_SPLIT
 from ._common import add_net_argument, add_tol_argument, emit_json, jobs_count, positive_int, print_network
 from ._domain import add_domain_arguments, domain_from_args
 

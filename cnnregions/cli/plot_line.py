@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..enumerate import Segment
+from ..core import Segment
 from ..geometry.count import segment_regions
 from ..models.resolve import resolve
 from ..plots import save_line_plot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..enumerate import DEFAULT_TOLERANCE, Plane
+from ..core import DEFAULT_TOLERANCE, Plane
 from ..errors import InvalidParameterError
 from ..models.resolve import resolve
 from ..plots import save_slice_plot

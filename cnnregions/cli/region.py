@@ -36,7 +36,7 @@ def _layers(pattern: np.ndarray, sizes: list[int]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..enumerate import Box
+    from ..core import Box
 
     model = resolve(args.net, seed=args.seed)
     network = model.network

@@ -8,10 +8,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..enumerate import DEFAULT_TOLERANCE
-from ..enumerate.backends import DEFAULT_CONNECT_TIMEOUT
+from ..core import DEFAULT_TOLERANCE
 from ..errors import InvalidParameterError
 from ..models.resolve import resolve_architecture
+from ..run.backends import DEFAULT_CONNECT_TIMEOUT
 from ..study import DEFAULT_STRATEGY, STRATEGIES, StudyResult, run_study
 from ._common import add_tol_argument, emit_json, jobs_count, nonnegative_int, positive_finite, positive_int
 

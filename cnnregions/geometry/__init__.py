@@ -5,7 +5,7 @@
 - :mod:`.exact`: exact rational decisions where floats are in doubt;
 - :mod:`.slice2d`: the regions of a windowed plane;
 - :mod:`.segment`: the regions met by a segment (breakpoints along it);
-- :mod:`.count`: the entry points used by :func:`~cnnregions.enumerate.count_regions`.
+- :mod:`.count`: the entry points used by :func:`~cnnregions.count_regions`.
 """
 
 __all__: list[str] = []   # the modules are the interface: cnnregions.geometry.count, .slice2d, .segment, ...

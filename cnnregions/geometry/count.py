@@ -1,7 +1,7 @@
 """Entry points of the geometric engine: windowed planes and segments.
 
-:func:`count_plane` is what :func:`~cnnregions.enumerate.count_regions` runs for a
-:class:`~cnnregions.enumerate.Plane` with a window; :func:`plane_polygons` streams the
+:func:`count_plane` is what :func:`~cnnregions.count_regions` runs for a
+:class:`~cnnregions.Plane` with a window; :func:`plane_polygons` streams the
 polygons themselves (used by :func:`cnnregions.slices.slice_polygons` and ``plot-slice``).
 Layer 1 is split in the calling process; its pieces are then refined in chunks, serially
 or on joblib workers (``n_jobs > 1``), and only counts (or the polygons, when asked for)
@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from .._validation import field_error
-from ..enumerate.domain import Plane, Segment
-from ..enumerate.results import Region, RegionCount
+from ..core.domain import Plane, Segment
+from ..core.results import Region, RegionCount
 from ..models.network import Network
 from .lines import Layers
 from .segment import SegmentEngine, SegmentRegions
@@ -115,7 +115,7 @@ def segment_regions(network: Network, segment: Segment) -> SegmentRegions:
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
     if not isinstance(segment, Segment):
-        raise field_error("The 'segment'", "a cnnregions.enumerate.Segment", segment)
+        raise field_error("The 'segment'", "a cnnregions.Segment", segment)
     origin, basis = segment.input_map(network.architecture.input_dim)
     return SegmentEngine(network, origin, basis).run()
 

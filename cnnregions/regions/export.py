@@ -8,7 +8,7 @@ patterns) and the network's fingerprint.
 
 Each task writes its own part file (row groups of :data:`BATCH` regions, so a
 worker's memory does not grow with the count) in ``FILE.parts/``, named by its
-piece (the task's path of child indices, see :mod:`cnnregions.enumerate.tasks`);
+piece (the task's path of child indices, see :mod:`cnnregions.run.tasks`);
 the parent then concatenates the parts into ``FILE`` sorted by piece, one row group
 at a time, and removes them.  The file's content therefore does not depend on the
 backend or the number of workers; the same rows come in another order under
@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import InvalidParameterError, field_error
-from ..enumerate.driver import count_regions
-from ..enumerate.results import RegionCount
+from ..core.results import RegionCount
 from ..models.network import Network
+from ..run.driver import count_regions
 
 __all__ = ["BATCH", "ParquetSink", "export_regions", "read_patterns"]
 
@@ -101,7 +101,7 @@ class _PartWriter:
 
 
 class ParquetSink:
-    """A region sink (see :func:`~cnnregions.enumerate.count_regions`) writing Parquet parts.
+    """A region sink (see :func:`~cnnregions.count_regions`) writing Parquet parts.
 
     Parameters
     ----------
@@ -166,7 +166,7 @@ class ParquetSink:
 def export_regions(network: Network, path: str | os.PathLike, **count_options) -> RegionCount:
     """Count the regions of ``network`` and write every one of them to the Parquet file ``path``.
 
-    ``count_options`` are those of :func:`~cnnregions.enumerate.count_regions`
+    ``count_options`` are those of :func:`~cnnregions.count_regions`
     (``n_jobs``, ``domain``, ``tol``, ``split``, ``scheduler``, ...; not ``checkpoint``).
 
     Examples

@@ -12,11 +12,11 @@ foot ``p_i`` of the perpendicular from the region's witness ``w`` to the
 hyperplane is tested against every other row in numpy, and if the ball of the
 hyperplane around it clears them all the row is a facet, with that ball.  Every
 other candidate costs one Chebyshev LP in the hyperplane's ``n - 1`` coordinates
-(:class:`~cnnregions.enumerate.lp.ChebyshevLP`, the package's one LP module).
+(:class:`~cnnregions.lpsearch.lp.ChebyshevLP`, the package's one LP module).
 
 When rows carry *keys* (hashable names that identify the same affine function in
 another region, as the search's ``(neuron, sign)`` keys do), two devices of the
-search (:mod:`cnnregions.enumerate.search`) spare most LPs over many regions:
+search (:mod:`cnnregions.lpsearch.search`) spare most LPs over many regions:
 
 - an LP that finds a face empty (radius ``<= 0``) yields dual multipliers; the rows
   they use leave no room on that hyperplane by themselves, so the face is empty in
@@ -33,8 +33,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..enumerate.lp import ChebyshevLP, LPStatus
 from ..errors import SolverError
+from ..lpsearch.lp import ChebyshevLP, LPStatus
 
 __all__ = ["Facet", "FacetFinder", "group_coincident"]
 

@@ -43,8 +43,9 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import InvalidParameterError, field_error
-from ..enumerate.driver import count_regions
+from ..core.schema import JSON_SCHEMA_VERSION
 from ..models.network import Network
+from ..run.driver import count_regions
 from .facets import FacetFinder, group_coincident
 from .pieces import AffinePieces
 
@@ -171,7 +172,7 @@ class _GraphWriter:
 
 
 class GraphSink:
-    """A region sink (see :func:`~cnnregions.enumerate.count_regions`) that collects the graph."""
+    """A region sink (see :func:`~cnnregions.count_regions`) that collects the graph."""
 
     def __init__(self) -> None:
         self._outputs: dict[tuple[int, ...], tuple] = {}
@@ -232,10 +233,10 @@ def region_graph(network: Network, domain=None, **count_options):
     ----------
     network : Network
     domain : Box, Plane or None
-        As for :func:`~cnnregions.enumerate.count_regions`.
+        As for :func:`~cnnregions.count_regions`.
     **count_options
         ``n_jobs``, ``tol``, ``split``, ``scheduler``, ``progress``, ... of
-        :func:`~cnnregions.enumerate.count_regions` (not ``checkpoint``).
+        :func:`~cnnregions.count_regions` (not ``checkpoint``).
 
     Returns
     -------
@@ -290,8 +291,6 @@ def write_graph(graph, path: str | os.PathLike, extra: dict | None = None) -> No
     if suffix not in (".graphml", ".json"):
         raise InvalidParameterError(f"The output file must end in .graphml or .json. Got '{path.name}' instead.")
     if suffix == ".json":
-        from ..cli import JSON_SCHEMA_VERSION
-
         payload = {"schema_version": JSON_SCHEMA_VERSION, **(extra or {}), **graph_summary(graph)}
         payload["nodes"] = [{"id": v, "pattern": _pattern_text(d["pattern"], n), "witness": d["witness"].tolist(),
                              "radius": d["radius"], "faces": d["faces"]} for v, d in graph.nodes(data=True)]

@@ -4,7 +4,7 @@ under a given activation pattern.
 Inside one region the network is affine (Definition 1 of Xiong et al., 2020): with
 the pattern ``P`` fixed, layer ``l``'s pre-activations are ``M_l D_{l-1} ... M_1 x +
 ...``, where ``D`` zeroes the inactive neurons.  This is the composition the search
-performs along its path (:mod:`cnnregions.enumerate.search`), done here for a whole
+performs along its path (:mod:`cnnregions.lpsearch.search`), done here for a whole
 pattern at once, on the search problem's own coordinates (:meth:`AffinePieces.from_problem`);
 the region of a point and the adjacency graph (:mod:`cnnregions.regions`) use it.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..enumerate.problem import CANCELLATION
+from ..core.problem import CANCELLATION
 from ..models.network import Network
 
 __all__ = ["AffinePieces"]

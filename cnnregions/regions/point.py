@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import InvalidParameterError, field_error
-from ..enumerate.domain import Box, Space
-from ..enumerate.lp import ChebyshevLP, LPStatus
-from ..enumerate.problem import DEFAULT_TOLERANCE, build_problem
+from ..core.domain import Box, Space
+from ..core.problem import DEFAULT_TOLERANCE, build_problem
 from ..errors import SolverError
+from ..lpsearch.lp import ChebyshevLP, LPStatus
 from ..models.network import Network
 from .facets import FacetFinder, group_coincident
 from .graph import region_halfspaces

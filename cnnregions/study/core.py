@@ -23,12 +23,13 @@ import numpy as np
 
 from .._validation import check_int, field_error
 from ..compare import BoundCheck, applicable_bounds, check_bounds
-from ..enumerate import DEFAULT_TOLERANCE, count_regions
-from ..enumerate.backends import DEFAULT_CONNECT_TIMEOUT
+from ..core import DEFAULT_TOLERANCE
 from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.io import load_network, save_network
 from ..models.network import Network, he_network
+from ..run import count_regions
+from ..run.backends import DEFAULT_CONNECT_TIMEOUT
 from .evaluate import Counter
 from .ledger import Ledger
 from .strategies import DEFAULT_STRATEGY, STRATEGIES, HeCoder, make_strategy

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..enumerate import DEFAULT_TOLERANCE, count_regions
-from ..enumerate.backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count
+from ..core import DEFAULT_TOLERANCE
 from ..models.network import Network
+from ..run import count_regions
+from ..run.backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count
 from .ledger import Ledger
 
 __all__ = ["Counter"]
@@ -39,7 +40,7 @@ class Counter:
     ledger : Ledger, optional
         Where finished counts are recorded and looked up.
     tol : float
-        Radius threshold of every count (see :func:`~cnnregions.enumerate.count_regions`).
+        Radius threshold of every count (see :func:`~cnnregions.count_regions`).
 
     Attributes
     ----------

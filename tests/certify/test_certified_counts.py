@@ -12,12 +12,13 @@ import pytest
 from cnnregions import (
     Architecture,
     Network,
+    count_regions,
     he_network,
+    iter_regions,
     load_network,
     paper_architecture,
 )
 from cnnregions.cli import main
-from cnnregions.enumerate import count_regions, iter_regions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "enumerate"))
 from region_reference import reference_patterns
@@ -180,7 +181,7 @@ def test_certify_with_jobs_and_domains_matches_serial():
     assert (serial.regions, serial.certificates, serial.exact_decisions) == \
         (parallel.regions, parallel.certificates, parallel.exact_decisions)
     assert serial.regions == count_regions(net).regions
-    from cnnregions.enumerate import Box
+    from cnnregions import Box
 
     box = count_regions(net, certify=True, domain=Box(-0.5, 0.5))
     assert box.certified and box.regions == count_regions(net, domain=Box(-0.5, 0.5)).regions
@@ -243,7 +244,7 @@ def test_cli_reports_float_and_certified_counts_side_by_side(tmp_path, capsys):
 
 
 def test_certify_on_a_plane_with_a_window():
-    from cnnregions.enumerate import Plane
+    from cnnregions import Plane
 
     net = he_network(paper_architecture("example4-d3"), seed=2)
     rng = np.random.default_rng(0)
@@ -258,7 +259,7 @@ def test_certify_on_a_plane_with_a_window():
 
 def test_certify_survives_a_failing_lp_solver(monkeypatch):
     """With every LP failing, each LP question goes to the exact solver: same certified count."""
-    from cnnregions.enumerate import lp
+    from cnnregions.lpsearch import lp
 
     net = he_network(paper_architecture("example4-d2"), seed=0)
     expected = count_regions(net, certify=True).regions

@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 import pytest
 
+from cnnregions import Box, Plane, count_regions
 from cnnregions.cli import main
-from cnnregions.enumerate import Box, Plane, count_regions
 from cnnregions.models import Architecture, he_network, load_network, save_architecture, save_network
 
 ARCH = Architecture({"height": 4, "width": 4, "channels": 2},

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from cnnregions import count_regions
 from cnnregions.cli import main
-from cnnregions.enumerate import count_regions
 from cnnregions.models import load_network
 
 

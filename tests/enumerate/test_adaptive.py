@@ -4,11 +4,10 @@ from math import comb
 
 import pytest
 
-from cnnregions import Architecture, he_network, load_network, paper_architecture
-from cnnregions.enumerate import count_regions
-from cnnregions.enumerate.problem import build_problem
-from cnnregions.enumerate.search import Search
-from cnnregions.enumerate.tasks import Task, TaskOptions, run_task
+from cnnregions import Architecture, count_regions, he_network, load_network, paper_architecture
+from cnnregions.core.problem import build_problem
+from cnnregions.lpsearch.search import Search
+from cnnregions.run.tasks import Task, TaskOptions, run_task
 
 TABLE1 = {3: 40, 5: 156, 8: 585}  # Example 1 (Table 1): d^3 + d^2 + d + 1
 
@@ -101,7 +100,7 @@ def test_progress_moves_inside_one_large_subtree():
 def test_progress_writes_plain_lines_when_stderr_is_not_a_terminal(monkeypatch):
     import io
 
-    from cnnregions.enumerate import progress
+    from cnnregions.run import progress
 
     monkeypatch.setattr(progress, "LINE_SECONDS", 0.0)
     monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)

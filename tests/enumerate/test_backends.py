@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from cnnregions import Architecture, he_network, paper_architecture
+from cnnregions import Architecture, count_regions, he_network, paper_architecture
 from cnnregions.cli import main
-from cnnregions.enumerate import count_regions
 
 distributed = pytest.importorskip("distributed")
 

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from cnnregions import Architecture, he_network, paper_architecture, save_network
+from cnnregions import Architecture, count_regions, he_network, paper_architecture, save_network
 from cnnregions.cli import main
-from cnnregions.enumerate import count_regions
 
 
 def _stats(result):
@@ -120,15 +119,15 @@ def _small_run(path, **kw):
 
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
-    from cnnregions.enumerate.checkpoint import Checkpoint
+    from cnnregions.run.checkpoint import Checkpoint
 
     path = tmp_path / "run.jsonl"
     first = _small_run(path)
     header = json.loads(path.read_text().splitlines()[0])
     identity = {k: v for k, v in header.items() if k not in ("format", "version")}
     net = he_network(paper_architecture("example4-d4"), seed=1)
-    from cnnregions.enumerate.checkpoint import NodeShape
-    from cnnregions.enumerate.problem import build_problem
+    from cnnregions.core.problem import build_problem
+    from cnnregions.run.checkpoint import NodeShape
 
     problem = build_problem(net, None)
     shape = NodeShape(problem.n_neurons, problem.dim, tuple(int(s) for s in problem.starts))
@@ -155,7 +154,7 @@ def _edit(path, number, change):
 
 def _reseal(path, number):
     """Recompute line ``number``'s check digest, as a forger who read the code would."""
-    from cnnregions.enumerate.checkpoint import _digest
+    from cnnregions.run.checkpoint import _digest
 
     lines = path.read_text().splitlines()
     record = json.loads(lines[number - 1])

@@ -4,8 +4,7 @@ from math import comb
 
 import pytest
 
-from cnnregions import Architecture, he_network, paper_architecture
-from cnnregions.enumerate import count_regions, iter_regions
+from cnnregions import Architecture, count_regions, he_network, iter_regions, paper_architecture
 
 # Table 1 (Example 1): input 1x3x1, d1 filters 1x2, R = d^3 + d^2 + d + 1.
 TABLE1 = {1: 4, 2: 15, 3: 40, 4: 85, 5: 156, 6: 259, 7: 400, 8: 585}

@@ -1,10 +1,10 @@
-"""The cone bounds (cnnregions.enumerate.cones) never prove a sign that an LP refutes."""
+"""The cone bounds (cnnregions.lpsearch.cones) never prove a sign that an LP refutes."""
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from cnnregions.enumerate.cones import ConeStore
+from cnnregions.lpsearch.cones import ConeStore
 
 
 def _unit(rng, n, d):

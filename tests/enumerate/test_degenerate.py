@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from region_reference import reference_patterns
 
-from cnnregions import Architecture, Network, he_network, paper_architecture
-from cnnregions.enumerate import count_regions, iter_regions
+from cnnregions import Architecture, Network, count_regions, he_network, iter_regions, paper_architecture
 
 ONE_LAYER = Architecture({"height": 1, "width": 4, "channels": 1}, [{"channels": 3, "kernel": [1, 2], "stride": 1}])
 TWO_LAYER = Architecture({"height": 1, "width": 4, "channels": 1},

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from cnnregions import InvalidParameterError
-from cnnregions.enumerate import Box, Domain, Plane, Space, count_regions, iter_regions
+from cnnregions import Box, Domain, InvalidParameterError, Plane, Space, count_regions, iter_regions
 from cnnregions.models import Architecture, Network, he_network, paper_architecture
 
 # A small padded conv + dense net (4 + 3 = 7 neurons) and a paper net (6 + 4 = 10 neurons).
@@ -185,7 +184,7 @@ def test_bad_planes(points, window, message):
 # -- the bounded-domain screening is an optimisation only -----------------------------------
 
 def _patterns(problem):
-    from cnnregions.enumerate.search import Search
+    from cnnregions.lpsearch.search import Search
 
     search = Search(problem)
     found = {search.pattern.tobytes() for _ in search.dfs(search.root())}
@@ -204,7 +203,7 @@ def _domains(seed):
 def test_bounding_box_screening_changes_no_pattern(seed):
     import dataclasses
 
-    from cnnregions.enumerate.problem import build_problem
+    from cnnregions.core.problem import build_problem
 
     for net, domain in _domains(seed):
         problem = build_problem(net, domain)

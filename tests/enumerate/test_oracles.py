@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from cnnregions import load_network
-from cnnregions.enumerate import count_regions
+from cnnregions import count_regions, load_network
 
 LARGE = 15_000
 

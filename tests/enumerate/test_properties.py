@@ -5,8 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnnregions import Architecture, Network, he_network
-from cnnregions.enumerate import count_regions, iter_regions
+from cnnregions import Architecture, Network, count_regions, he_network, iter_regions
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

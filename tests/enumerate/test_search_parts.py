@@ -4,9 +4,9 @@ devices (cone bounds, probes) change LPs only, never the regions found."""
 import numpy as np
 import pytest
 
-from cnnregions.enumerate.path import Row
-from cnnregions.enumerate.problem import build_problem
-from cnnregions.enumerate.search import Search
+from cnnregions.core.problem import build_problem
+from cnnregions.lpsearch.path import Row
+from cnnregions.lpsearch.search import Search
 from cnnregions.models import Architecture, he_network
 
 DEEP = Architecture({"height": 1, "width": 4, "channels": 1},

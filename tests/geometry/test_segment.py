@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from cnnregions import Plane, Segment, count_regions, iter_regions
 from cnnregions.cli import main
-from cnnregions.enumerate import Plane, Segment, count_regions, iter_regions
 from cnnregions.geometry.count import segment_regions
 from cnnregions.geometry.exact import _IntMatrix
 from cnnregions.models import Architecture, Network, he_network, save_network

@@ -5,9 +5,9 @@ with the LP search where no region is thin, and the README's showcase slice (slo
 import numpy as np
 import pytest
 
-from cnnregions.enumerate import Plane, count_regions
-from cnnregions.enumerate.problem import build_problem
-from cnnregions.enumerate.search import Search
+from cnnregions import Plane, count_regions
+from cnnregions.core.problem import build_problem
+from cnnregions.lpsearch.search import Search
 from cnnregions.models import Architecture, Network, he_network
 from cnnregions.slices import slice_polygons
 

@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from cnnregions import InvalidParameterError, __version__, he_network, paper_architecture
+from cnnregions import InvalidParameterError, __version__, count_regions, he_network, paper_architecture
 from cnnregions._validation import field_error
 from cnnregions.cli import main
-from cnnregions.enumerate import count_regions
 
 
 def test_box_and_window_accept_negative_scientific_notation(capsys):

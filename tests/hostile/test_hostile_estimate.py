@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from cnnregions import InvalidParameterError, he_network, paper_architecture
+from cnnregions import InvalidParameterError, count_regions, he_network, paper_architecture
 from cnnregions.cli import main
-from cnnregions.enumerate import count_regions
-from cnnregions.enumerate.estimate import estimate_regions, upper_bound
+from cnnregions.run.estimate import estimate_regions, upper_bound
 
 
 def _coverage(net, exact, seeds, dives):

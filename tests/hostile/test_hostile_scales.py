@@ -7,10 +7,9 @@ import warnings
 import numpy as np
 import pytest
 
-from cnnregions import Architecture, InvalidParameterError, he_network, paper_architecture, save_network
+from cnnregions import Architecture, InvalidParameterError, count_regions, he_network, paper_architecture, save_network
 from cnnregions.cli import main
-from cnnregions.enumerate import count_regions
-from cnnregions.enumerate.rescale import rescale_maps
+from cnnregions.core.rescale import rescale_maps
 
 
 def _stats(net):

@@ -15,7 +15,7 @@ pytest.importorskip("distributed")
 
 from cnnregions import InvalidParameterError  # noqa: E402
 from cnnregions.cli import main  # noqa: E402
-from cnnregions.enumerate.scheduler_probe import check_address, probe_scheduler  # noqa: E402
+from cnnregions.run.scheduler_probe import check_address, probe_scheduler  # noqa: E402
 
 
 class _Server:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cnnregions import he_network, paper_architecture
-from cnnregions.enumerate import count_regions
-from cnnregions.enumerate.lifeline import exit_with_parent
+from cnnregions import count_regions, he_network, paper_architecture
+from cnnregions.run.lifeline import exit_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 

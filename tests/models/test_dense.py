@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from cnnregions import InvalidParameterError
-from cnnregions.enumerate import count_regions
+from cnnregions import InvalidParameterError, count_regions
 from cnnregions.models import (
     Architecture,
     ConvLayer,

@@ -8,8 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from cnnregions import InvalidParameterError
-from cnnregions.enumerate import count_regions
+from cnnregions import InvalidParameterError, count_regions
 from cnnregions.models import DenseLayer, from_torch, load_network, load_onnx, save_network
 
 torch = pytest.importorskip("torch")

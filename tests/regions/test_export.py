@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnregions import InvalidParameterError, he_network, paper_architecture
-from cnnregions.enumerate import Box, Plane, count_regions
+from cnnregions import Box, InvalidParameterError, Plane, count_regions, he_network, paper_architecture
 from cnnregions.regions import export, export_regions, read_patterns
 
 pq = pytest.importorskip("pyarrow.parquet")

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from cnnregions import Architecture, InvalidParameterError, Network, he_network, load_network, paper_architecture
-from cnnregions.enumerate import Box, count_regions
+from cnnregions import (
+    Architecture,
+    Box,
+    InvalidParameterError,
+    Network,
+    count_regions,
+    he_network,
+    load_network,
+    paper_architecture,
+)
 from cnnregions.regions import graph_summary, region_graph
 
 nx = pytest.importorskip("networkx")

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnregions import Architecture, InvalidParameterError, Network, he_network, paper_architecture
-from cnnregions.enumerate import Box
+from cnnregions import Architecture, Box, InvalidParameterError, Network, he_network, paper_architecture
 from cnnregions.regions import region_of
 
 

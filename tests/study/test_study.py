@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnregions import he_network, paper_architecture
-from cnnregions.enumerate import count_regions
+from cnnregions import count_regions, he_network, paper_architecture
 from cnnregions.models import load_network
 from cnnregions.study import STRATEGIES, run_study
 from cnnregions.study.ledger import Ledger

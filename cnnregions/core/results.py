@@ -26,7 +26,7 @@ class Region:
         units; capped, and a lower bound on the region's inradius).
     coords : ndarray
         The witness in the domain's own coordinates (the plane's ``(a, b)`` for a
-        :class:`~cnnregions.enumerate.Plane`; equal to ``witness`` otherwise).
+        :class:`~cnnregions.Plane`; equal to ``witness`` otherwise).
     """
 
     pattern: np.ndarray

@@ -16,12 +16,12 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any, Self
 
+from ..core.node import Node
+from ..core.problem import SearchProblem
+from ..core.results import SubtreeResult
 from ..errors import InvalidParameterError
 from .lifeline import POLL_SECONDS, exit_with_parent
-from .problem import SearchProblem
-from .results import SubtreeResult
 from .scheduler_probe import probe_scheduler, run_within
-from .search import Node
 from .tasks import Task, TaskOptions, run_task
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "Pool", "connect", "cpu_count", "workers_of"]

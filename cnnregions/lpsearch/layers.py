@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..certify.certifier import Certifier
+from ..core.problem import CANCELLATION, SearchProblem
 from .path import Path, Row
-from .problem import CANCELLATION, SearchProblem
 from .screening import mark_missing_box
 
 __all__ = ["LayerData", "Layers"]

@@ -43,9 +43,9 @@ from typing import Self
 
 import numpy as np
 
+from ..core.node import Node
+from ..core.results import SubtreeResult
 from ..errors import InvalidParameterError
-from .results import SubtreeResult
-from .search import Node
 
 __all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node"]
 

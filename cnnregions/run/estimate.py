@@ -26,10 +26,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .._validation import InvalidParameterError, field_error
+from ..core.domain import Domain
+from ..core.problem import DEFAULT_TOLERANCE, build_problem
+from ..lpsearch.search import Search
 from ..models.network import Network
-from .domain import Domain
-from .problem import DEFAULT_TOLERANCE, build_problem
-from .search import Search
 
 __all__ = ["TreeEstimate", "dives", "estimate_regions", "upper_bound"]
 

@@ -36,40 +36,17 @@ flags what came near a threshold.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from ..certify.certifier import Certifier
+from ..core.node import WORK_PER_LP, Node
+from ..core.problem import SearchProblem
 from .layers import Layers
 from .path import Path, Row
-from .problem import SearchProblem
 
 __all__ = ["WORK_PER_LP", "Child", "Frame", "Node", "Search"]
-
-#: Work units of one LP in a search budget (a node counts 1): an LP costs about as much as this many nodes.
-WORK_PER_LP = 8
-
-
-@dataclass(frozen=True, eq=False)
-class Node:
-    """A search-tree node that can be shipped to another process.
-
-    ``prefix`` holds the signs of neurons ``0..k-1`` (True = active); ``splits`` the
-    ``(neuron, active)`` pairs whose hyperplanes bound the region; ``center`` and
-    ``radius`` a ball inside the region (search coordinates); ``screen`` the
-    constant-neuron flags of neuron ``k``'s layer as screened on the way here, so
-    that a subtree is searched exactly as it would be in one serial search.
-    """
-
-    k: int
-    prefix: np.ndarray
-    splits: tuple[tuple[int, bool], ...]
-    center: np.ndarray
-    radius: float
-    screen: tuple[tuple[bool, ...], tuple[bool, ...]] | None = None
-
 
 class Child(NamedTuple):
     """A non-empty child of a node: neuron ``k``'s sign ``active``, a ball, and its

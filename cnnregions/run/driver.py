@@ -24,15 +24,15 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .._validation import InvalidParameterError, field_error
+from ..core.domain import Domain, Plane, Segment
+from ..core.problem import DEFAULT_TOLERANCE, build_problem
+from ..core.results import Region, RegionCount, SubtreeResult
+from ..lpsearch.search import Search
 from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT, Pool, connect, cpu_count, workers_of
 from .checkpoint import Checkpoint, NodeShape
-from .domain import Domain, Plane, Segment
 from .options import check_run_options
-from .problem import DEFAULT_TOLERANCE, build_problem
 from .progress import make_reporter
-from .results import Region, RegionCount, SubtreeResult
-from .search import Search
 from .tasks import (
     DEFAULT_BUDGET,
     Task,

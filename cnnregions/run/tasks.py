@@ -27,10 +27,11 @@ from typing import Any
 import numpy as np
 
 from .._validation import field_error
+from ..core.node import WORK_PER_LP, Node
+from ..core.problem import SearchProblem
+from ..core.results import SubtreeResult
+from ..lpsearch.search import Search
 from .lifeline import exit_with_parent
-from .problem import SearchProblem
-from .results import SubtreeResult
-from .search import WORK_PER_LP, Node, Search
 
 __all__ = ["DEFAULT_BUDGET", "Task", "TaskOptions", "deepen", "frontier_digest", "group_leftover", "make_tasks",
            "run_task", "split_tree", "subtree_result"]
