@@ -43,7 +43,7 @@ def main() -> None:
         sample_regions(net, 20_000, seed=0)
         rate = 20_000 / (time.perf_counter() - t0)
         for seed in range(args.seeds):
-            est = estimate_regions(net, dives_=None, max_seconds=args.seconds, seed=seed, bound=False)
+            est = estimate_regions(net, max_dives=None, max_seconds=args.seconds, seed=seed, bound=False)
             points = max(6, int(rate * args.seconds))
             sampled = sample_regions(net, points, seed=seed)
             k_err = (est.regions - exact.regions) / exact.regions

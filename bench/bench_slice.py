@@ -102,7 +102,7 @@ sys.path.insert(0, {bench!r})
 from bench_slice import ARCH, digit_images
 from cnnregions import Segment
 from cnnregions.geometry.count import segment_regions
-from cnnregions.geometry.lines import Layers
+from cnnregions.geometry.lines import LineLayers
 from cnnregions.geometry.segment import SegmentEngine
 from cnnregions.models import he_network
 net = he_network(ARCH, seed=0)
@@ -112,7 +112,7 @@ for name, lo, hi in (("A to B", a, b), ("A - 20 (B - A) to A + 20 (C - A)", a - 
     start = time.perf_counter()
     first = segment_regions(net, Segment(lo, hi))                 # compiles the network's layers too
     first_seconds = time.perf_counter() - start
-    layers = Layers(net)                                          # compiled once, then walks only
+    layers = LineLayers(net)                                          # compiled once, then walks only
     best = min((SegmentEngine(layers, lo, (hi - lo)[:, None]).run() for _ in range(5)), key=lambda r: r.seconds)
     assert best.regions == first.regions
     runs.append(dict(segment=name, regions=best.regions, crossings=best.crossings, seconds=best.seconds,

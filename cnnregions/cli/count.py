@@ -76,7 +76,7 @@ def _forecast(network, domain, args: argparse.Namespace) -> None:
     from .estimate import summary_lines
 
     jobs = cpu_count() if args.jobs == -1 else args.jobs
-    est = estimate_regions(network, domain=domain, tol=args.tol, dives_=None, max_seconds=1.0, seed=0, bound=False)
+    est = estimate_regions(network, domain=domain, tol=args.tol, max_dives=None, max_seconds=1.0, seed=0, bound=False)
     if est.forecast_seconds / jobs > LONG_RUN:
         print("estimate before counting (cnnregions estimate NET for more dives; --no-progress to skip):", file=sys.stderr)
         for line in summary_lines(est, jobs):

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
-    est = estimate_regions(network, domain=domain, tol=args.tol, dives_=int(args.dives) if args.dives else None,
+    est = estimate_regions(network, domain=domain, tol=args.tol, max_dives=int(args.dives) if args.dives else None,
                            max_seconds=args.seconds, seed=args.estimate_seed)
     if args.json:
         emit_json("estimate", {**est.to_dict(), "domain": domain.to_dict()}, model)

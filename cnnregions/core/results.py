@@ -1,4 +1,4 @@
-"""Result values of the search (immutable)."""
+"""Result values of a count (immutable)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Region", "RegionCount", "SubtreeResult"]
+from .stats import Stats
+
+__all__ = ["Counted", "Region", "RegionCount"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,37 +38,20 @@ class Region:
 
 
 @dataclass(frozen=True)
-class SubtreeResult:
-    """Statistics of one finished task of the search (what a worker ships back).
+class Counted:
+    """What an engine's count returns: the statistics of the work, and their context.
 
-    ``piece`` names the task: the path of child indices from an initial task
-    (see :mod:`.tasks`); ``seconds`` is its wall-clock time, ``cpu_seconds`` the
-    CPU time of the process that ran it (the work, free of a busy machine's noise).
+    ``stats`` sums everything (the reused checkpoint records included), ``reused`` is the part
+    taken from a checkpoint; ``scale`` converts the statistics' radii to input units.
     """
 
-    piece: tuple[int, ...]
-    regions: int
-    lps: int
-    nodes: int
-    min_radius: float
-    max_rejected: float
-    seconds: float
-    cpu_seconds: float = 0.0
-    #: Exactness (:mod:`cnnregions.certify`): whether every decision was proven, how many
-    #: were not (near a threshold, float mode), certificates checked, exact solves, and
-    #: float decisions the exact checks changed.
-    certified: bool = False
-    unresolved: int = 0
-    certificates: int = 0
-    exact_decisions: int = 0
-    disagreements: int = 0
-
-    def to_dict(self) -> dict:
-        return {"piece": list(self.piece), "regions": self.regions, "lps": self.lps, "nodes": self.nodes,
-                "min_radius": self.min_radius, "max_rejected": self.max_rejected, "seconds": self.seconds,
-                "cpu_seconds": self.cpu_seconds,
-                "certified": self.certified, "unresolved": self.unresolved, "certificates": self.certificates,
-                "exact_decisions": self.exact_decisions, "disagreements": self.disagreements}
+    stats: Stats
+    scale: float
+    tolerance: float
+    neurons: int
+    n_jobs: int
+    backend: str
+    reused: Stats = Stats()
 
 
 @dataclass(frozen=True)
@@ -155,6 +140,20 @@ class RegionCount:
     float_regions: int | None = None
     missed: tuple = ()
     added: tuple = ()
+
+    @classmethod
+    def of(cls, counted: Counted, seconds: float, float_regions: int | None = None, missed: tuple = (),
+           added: tuple = ()) -> RegionCount:
+        """The result of an engine's count (:class:`Counted`) that took ``seconds``."""
+        total, scale = counted.stats, counted.scale
+        return cls(regions=total.regions, lps=total.lps, nodes=total.nodes, seconds=seconds,
+                   smallest_radius=total.min_radius * scale, largest_rejected_radius=total.max_rejected * scale,
+                   tolerance=counted.tolerance, scale=scale, neurons=counted.neurons, tasks=total.tasks,
+                   n_jobs=counted.n_jobs, reused_tasks=counted.reused.tasks, backend=counted.backend,
+                   certified=total.certified, unresolved=total.unresolved, certificates=total.certificates,
+                   exact_decisions=total.exact_decisions, max_task_seconds=total.max_task_seconds,
+                   sum_task_seconds=total.sum_task_seconds, reused_regions=counted.reused.regions,
+                   float_regions=float_regions, missed=missed, added=added)
 
     @property
     def subtrees(self) -> int:

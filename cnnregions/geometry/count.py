@@ -1,36 +1,53 @@
 """Entry points of the geometric engine: windowed planes and segments.
 
-:func:`count_plane` is what :func:`~cnnregions.count_regions` runs for a
-:class:`~cnnregions.Plane` with a window; :func:`plane_polygons` streams the
-polygons themselves (used by :func:`cnnregions.slices.slice_polygons` and ``plot-slice``).
-Layer 1 is split in the calling process; its pieces are then refined in chunks, serially
-or on joblib workers (``n_jobs > 1``), and only counts (or the polygons, when asked for)
-come back.
+:class:`PolygonEngine` is the engine of a :class:`~cnnregions.Plane` with a window (polygons
+split layer by layer), :class:`IntervalEngine` that of a :class:`~cnnregions.Segment` (intervals
+split at breakpoints); :func:`plane_polygons` streams the polygons themselves (used by
+:func:`cnnregions.slices.slice_polygons` and ``plot-slice``).  Layer 1 of a plane is split in the
+calling process; its pieces are then refined in chunks, serially or on joblib workers
+(``n_jobs > 1``), and only counts (or the polygons, when asked for) come back.  Neither engine
+hands regions to a sink: a windowed plane goes to the LP search then, and a segment is refused.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .._validation import field_error
 from ..core.domain import Plane, Segment
+from ..core.engine import Counted, Runner
 from ..core.results import Region, RegionCount
+from ..core.stats import Stats
 from ..models.network import Network
-from .lines import Layers
+from .lines import LineLayers
 from .segment import SegmentEngine, SegmentRegions
 from .slice2d import SliceEngine
 
-__all__ = ["count_geometric", "count_plane", "iter_geometric", "plane_polygons", "segment_regions"]
+__all__ = ["IntervalEngine", "PolygonEngine", "Refined", "count_plane", "plane_polygons", "segment_regions"]
 
 #: Fewest layer-1 pieces per task sent to a worker (there are at most 4 tasks per worker).
 TASK_PIECES = 512
 
 
-def _refine(layers: Layers, origin: np.ndarray, basis: np.ndarray, window, first, polygons: bool):
-    """Refine some layer-1 pieces to regions: ``(count, smallest A/P, tested, exact, [polygons])``.
+@dataclass(frozen=True, eq=False)
+class Refined:
+    """Some layer-1 pieces refined to regions: how many, the smallest ``area / perimeter``, the
+    line-against-piece tests, the vertex signs decided exactly, and the polygons (when asked for)."""
+
+    count: int
+    smallest: float
+    tested: int
+    exact: int
+    polygons: list = field(default_factory=list)
+
+
+def _refine(layers: LineLayers, origin: np.ndarray, basis: np.ndarray, window, first, polygons: bool) -> Refined:
+    """Refine some layer-1 pieces to regions.
 
     Workers get the compiled layers (sparse), not the network: nothing is rebuilt per task.
     """
@@ -42,13 +59,13 @@ def _refine(layers: Layers, origin: np.ndarray, basis: np.ndarray, window, first
             smallest = min(smallest, float(SliceEngine.inradius_bounds(leaves.P, leaves.nv).min()))
         if polygons:
             out.append(leaves)
-    return count, smallest, engine.stats.tested, engine.stats.exact, out
+    return Refined(count, smallest, engine.stats.tested, engine.stats.exact, out)
 
 
 def _tasks(network: Network, plane: Plane, window, n_jobs: int, polygons: bool):
     """Results of :func:`_refine` for chunks of layer-1 pieces (and the engine that split layer 1)."""
     origin, basis = plane.input_map(network.architecture.input_dim)
-    layers = Layers(network)
+    layers = LineLayers(network)
     engine = SliceEngine(layers, origin, basis, window)
     P, R, nv, pattern = engine.first_layer()
     size = max(TASK_PIECES, -(-len(nv) // (4 * n_jobs))) if n_jobs > 1 else max(len(nv), 1)
@@ -85,27 +102,28 @@ def count_plane(network: Network, plane: Plane, *, n_jobs: int = 1, progress=Non
         signs decided in rational arithmetic.  No tolerance is involved (``tolerance`` 0).
     """
     start = time.perf_counter()
+    counted = _count_plane(network, plane, n_jobs, progress)
+    return RegionCount.of(counted, time.perf_counter() - start)
+
+
+def _count_plane(network: Network, plane: Plane, n_jobs: int, progress) -> Counted:
     engine, ntasks, results = _tasks(network, plane, plane.window, n_jobs, False)
-    regions, smallest, tested, exact = 0, np.inf, engine.stats.tested, engine.stats.exact
-    for done, (count, small, t, e, _) in enumerate(results, start=1):
-        regions += count
-        smallest = min(smallest, small)
-        tested += t
-        exact += e
+    total = Stats(nodes=engine.stats.tested, exact_decisions=engine.stats.exact, certified=False)
+    for done, part in enumerate(results, start=1):
+        total += Stats(regions=part.count, nodes=part.tested, min_radius=part.smallest, exact_decisions=part.exact,
+                       tasks=1)
         if callable(progress):
-            progress(done, ntasks, regions)
-    return RegionCount(regions=regions, lps=0, nodes=tested, seconds=time.perf_counter() - start,
-                       smallest_radius=float(smallest), largest_rejected_radius=0.0, tolerance=0.0, scale=1.0,
-                       neurons=network.architecture.n_neurons, tasks=ntasks, n_jobs=n_jobs, backend="geometric",
-                       exact_decisions=exact)
+            progress(done, ntasks, total.regions)
+    return Counted(total, scale=1.0, tolerance=0.0, neurons=network.architecture.n_neurons, n_jobs=n_jobs,
+                   backend="geometric")
 
 
 def plane_polygons(network: Network, plane: Plane, window, *, n_jobs: int = 1
                    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every region of the window as ``(pattern, vertices)`` (counter-clockwise float vertices)."""
     _, _, results = _tasks(network, plane, window, n_jobs, True)
-    for *_, batches in results:
-        for leaves in batches:
+    for part in results:
+        for leaves in part.polygons:
             for k in range(len(leaves)):
                 yield leaves.pattern[k], leaves.P[k, :leaves.nv[k]].copy()
 
@@ -120,39 +138,71 @@ def segment_regions(network: Network, segment: Segment) -> SegmentRegions:
     return SegmentEngine(network, origin, basis).run()
 
 
-def count_geometric(network: Network, domain: Plane | Segment, *, n_jobs: int = 1, progress=None) -> RegionCount:
-    """:func:`count_plane` for a windowed plane, a walk for a segment (``count_regions``' dispatch)."""
+_NO_SINK = ("The 'domain' must be a Space, Box or Plane when regions are exported or collected. "
+            "Got a Segment instead (its regions are the intervals of `cnnregions count --line`).")
+
+
+def _check_network(network) -> None:
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
-    if isinstance(domain, Plane):
-        domain.input_map(network.architecture.input_dim)  # checks the size
-        return count_plane(network, domain, n_jobs=n_jobs, progress=progress)
-    result = segment_regions(network, domain)
-    half = np.diff(result.breakpoints) / 2
-    return RegionCount(regions=result.regions, lps=0, nodes=result.crossings, seconds=result.seconds,
-                       smallest_radius=float(half.min()), largest_rejected_radius=0.0, tolerance=0.0, scale=1.0,
-                       neurons=network.architecture.n_neurons, tasks=1, n_jobs=1, backend="geometric",
-                       exact_decisions=result.exact_decisions)
 
 
-def iter_geometric(network: Network, domain: Plane | Segment) -> Iterator[Region]:
-    """The regions of a windowed plane or a segment as :class:`Region` values (``iter_regions``' dispatch).
+class PolygonEngine:
+    """The engine of a windowed plane: polygons split layer by layer, no LP, no tolerance.
 
-    ``witness`` is the polygon's vertex mean (the interval's midpoint), strictly inside;
-    ``radius`` is its ``area / perimeter`` (half the interval's length), in the domain's
-    coordinates; ``coords`` is the witness in those coordinates.
+    It hands no regions to a sink (the LP search serves a windowed plane then); ``iter_regions``
+    gets each polygon's vertex mean as the witness and its ``area / perimeter`` as the radius.
     """
-    if not isinstance(network, Network):
-        raise field_error("The 'network'", "a cnnregions Network", network)
-    origin, basis = domain.input_map(network.architecture.input_dim)
-    if isinstance(domain, Plane):
-        for pattern, vertices in plane_polygons(network, domain, domain.window):
-            centre = vertices.mean(axis=0)
-            radius = float(SliceEngine.inradius_bounds(vertices[None], np.array([len(vertices)]))[0])
-            yield Region(pattern, origin + basis @ centre, radius, centre)
-        return
-    result = segment_regions(network, domain)
-    for k in range(result.regions):
-        t = (result.breakpoints[k] + result.breakpoints[k + 1]) / 2
-        yield Region(result.patterns[k], origin + basis[:, 0] * t, float(result.breakpoints[k + 1] - result.breakpoints[k]) / 2,
-                     np.array([t]))
+
+    name = "geometric"
+
+    def refusal(self, sink: object) -> str | None:
+        return "The windowed plane's polygons are not handed to a sink: the LP search serves it then."
+
+    def count(self, network, domain: Any, run: Runner) -> Counted:  # a Plane (chosen for it by engine_for)
+        _check_network(network)
+        domain.input_map(network.architecture.input_dim)  # checks the size
+        return _count_plane(network, domain, run.n_jobs, run.progress)
+
+    def region_batches(self, network, domain: Any, *, tol: float, certify: bool) -> Iterator[list[Region]]:
+        _check_network(network)
+        origin, basis = domain.input_map(network.architecture.input_dim)
+        _, _, results = _tasks(network, domain, domain.window, 1, True)
+        for part in results:
+            for leaves in part.polygons:
+                radii = SliceEngine.inradius_bounds(leaves.P, leaves.nv)
+                batch = []
+                for k in range(len(leaves)):
+                    centre = leaves.P[k, :leaves.nv[k]].mean(axis=0)
+                    batch.append(Region(leaves.pattern[k], origin + basis @ centre, float(radii[k]), centre))
+                yield batch
+
+
+class IntervalEngine:
+    """The engine of a segment: the intervals between the breakpoints of its neurons, exactly.
+
+    It refuses a sink (export, graph): a segment's regions are its intervals, listed by
+    ``cnnregions count --line`` and :func:`segment_regions`.
+    """
+
+    name = "geometric"
+
+    def refusal(self, sink: object) -> str | None:
+        return _NO_SINK
+
+    def count(self, network, domain: Any, run: Runner) -> Counted:  # a Segment (chosen for it by engine_for)
+        _check_network(network)
+        result = segment_regions(network, domain)
+        half = np.diff(result.breakpoints) / 2
+        stats = Stats(regions=result.regions, nodes=result.crossings, min_radius=float(half.min()),
+                      exact_decisions=result.exact_decisions, tasks=1, certified=False)
+        return Counted(stats, scale=1.0, tolerance=0.0, neurons=network.architecture.n_neurons, n_jobs=1,
+                       backend="geometric")
+
+    def region_batches(self, network, domain: Any, *, tol: float, certify: bool) -> Iterator[list[Region]]:
+        _check_network(network)
+        origin, basis = domain.input_map(network.architecture.input_dim)
+        result = segment_regions(network, domain)
+        t = result.breakpoints
+        yield [Region(result.patterns[k], origin + basis[:, 0] * ((t[k] + t[k + 1]) / 2), float(t[k + 1] - t[k]) / 2,
+                      np.array([(t[k] + t[k + 1]) / 2])) for k in range(result.regions)]

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..models.network import Network
-from .lines import Layers
+from .lines import LineLayers
 
 
 def _rational_type() -> Any:
@@ -109,8 +109,8 @@ class ExactChain:
         The slice ``x = origin + basis @ v`` (float64, taken as exact).
     """
 
-    def __init__(self, network: Network | Layers, origin: np.ndarray, basis: np.ndarray) -> None:
-        self._layers = network if isinstance(network, Layers) else Layers(network)
+    def __init__(self, network: Network | LineLayers, origin: np.ndarray, basis: np.ndarray) -> None:
+        self._layers = network if isinstance(network, LineLayers) else LineLayers(network)
         self._maps = [(M, c) for M, _, _, c in self._layers.operators]
         self._mats = self._layers.exact_matrices
         X, xexp = _to_int(np.column_stack([basis, origin]))

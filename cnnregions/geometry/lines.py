@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from ..models.network import Network
 
-__all__ = ["UNIT", "FloatChain", "Layers", "gamma", "round_up"]
+__all__ = ["UNIT", "FloatChain", "LineLayers", "gamma", "round_up"]
 
 #: Unit roundoff of float64.
 UNIT = 2.0 ** -53
@@ -53,7 +53,7 @@ def _operator(matrix: np.ndarray):
     return csr, abs(csr), int(np.diff(csr.indptr).max(initial=0))
 
 
-class Layers:
+class LineLayers:
     """A network's layer matrices as CSR operators (built once, shared by many slices or segments)."""
 
     def __init__(self, network: Network) -> None:
@@ -80,8 +80,8 @@ class FloatChain:
         Neurons per layer.
     """
 
-    def __init__(self, network: Network | Layers, origin: np.ndarray, basis: np.ndarray) -> None:
-        ops = network if isinstance(network, Layers) else Layers(network)
+    def __init__(self, network: Network | LineLayers, origin: np.ndarray, basis: np.ndarray) -> None:
+        ops = network if isinstance(network, LineLayers) else LineLayers(network)
         self.k = basis.shape[1]
         X = np.column_stack([basis, origin]).astype(np.float64)
         (M1, absM1, n, c1), *self.layers = ops.operators

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..models.network import Network
 from .exact import ExactChain, first_layer_row, from_float, rat
-from .lines import UNIT, FloatChain, Layers, round_up
+from .lines import UNIT, FloatChain, LineLayers, round_up
 from .polygon import _crossing
 
 __all__ = ["SegmentEngine", "SegmentRegions"]
@@ -77,8 +77,8 @@ def _endpoint_values(L, E, t, r):
 class SegmentEngine:
     """Walk the segment ``x = origin + t basis[:, 0]``, ``0 <= t <= 1``."""
 
-    def __init__(self, network: Network | Layers, origin: np.ndarray, basis: np.ndarray) -> None:
-        self.layers = layers = network if isinstance(network, Layers) else Layers(network)
+    def __init__(self, network: Network | LineLayers, origin: np.ndarray, basis: np.ndarray) -> None:
+        self.layers = layers = network if isinstance(network, LineLayers) else LineLayers(network)
         self.origin, self.basis = origin, basis
         self.chain = FloatChain(layers, origin, basis)
         self.sizes = self.chain.sizes

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..models.network import Network
 from .exact import ExactChain, clip, from_float, to_float, value
-from .lines import UNIT, FloatChain, Layers
+from .lines import UNIT, FloatChain, LineLayers
 from .polygon import areas, certified_signs, perimeters, split, values
 
 __all__ = ["Leaves", "SliceEngine"]
@@ -71,9 +71,9 @@ class SliceEngine:
     window : (a_lo, a_hi, b_lo, b_hi)
     """
 
-    def __init__(self, network: Network | Layers, origin: np.ndarray, basis: np.ndarray,
+    def __init__(self, network: Network | LineLayers, origin: np.ndarray, basis: np.ndarray,
                  window: tuple[float, float, float, float]) -> None:
-        self.layers = layers = network if isinstance(network, Layers) else Layers(network)
+        self.layers = layers = network if isinstance(network, LineLayers) else LineLayers(network)
         self.origin, self.basis = origin, basis
         self.window = tuple(float(w) for w in window)
         self.chain = FloatChain(layers, origin, basis)

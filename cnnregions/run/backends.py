@@ -14,25 +14,18 @@ import pickle
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Self
 
-from ..core.node import Node
 from ..core.problem import SearchProblem
-from ..core.results import SubtreeResult
 from ..errors import InvalidParameterError
 from .lifeline import POLL_SECONDS, exit_with_parent
 from .scheduler_probe import probe_scheduler, run_within
-from .tasks import Task, TaskOptions, run_task
+from .tasks import Task, TaskOptions, TaskResult, run_task
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Pool", "connect", "cpu_count", "workers_of"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Pool", "connect", "cpu_count", "resolve_jobs", "workers_of"]
 
 #: Seconds allowed to reach a dask scheduler before giving up.
 DEFAULT_CONNECT_TIMEOUT = 10.0
-
-#: What a task hands back: its statistics, its child tasks' nodes and (issue 13, with a
-#: region sink in the options) the output of its sink writer.
-Outcome = tuple[SubtreeResult, list[list[Node]]] | tuple[SubtreeResult, list[list[Node]], Any]
-
 
 def connect(scheduler, timeout: float = DEFAULT_CONNECT_TIMEOUT):
     """A ``dask.distributed.Client`` for ``scheduler`` (an address or a Client).
@@ -54,7 +47,7 @@ def connect(scheduler, timeout: float = DEFAULT_CONNECT_TIMEOUT):
     if not isinstance(scheduler, str) or not scheduler:
         raise InvalidParameterError(
             f"The 'scheduler' must be an address such as tcp://host:8786 or a dask Client. Got {scheduler!r} instead.")
-    # -- issue 15: the whole handshake is bounded by ``timeout`` (see .scheduler_probe) --
+    # The whole handshake is bounded by ``timeout`` (see .scheduler_probe).
     start = time.monotonic()
     probe_scheduler(scheduler, timeout)
     left = max(timeout - (time.monotonic() - start), 0.5)
@@ -77,10 +70,16 @@ def workers_of(client) -> int:
 
 
 def cpu_count() -> int:
+    """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _run_pickled(blob: bytes, task: Task, options: TaskOptions) -> Outcome:
+def resolve_jobs(n_jobs: int) -> int:
+    """A checked ``n_jobs`` as a number of processes: -1 means every core (:func:`cpu_count`)."""
+    return cpu_count() if n_jobs == -1 else int(n_jobs)
+
+
+def _run_pickled(blob: bytes, task: Task, options: TaskOptions) -> TaskResult:
     """Worker side of the loky pool: the problem travels pickled once, as bytes."""
     return run_task(pickle.loads(blob), task, options)
 
@@ -89,7 +88,7 @@ class Pool:
     """Runs tasks serially, on ``n_jobs`` local processes, or on a dask ``client``.
 
     Use :meth:`submit` for every task, and iterate :meth:`results`, which yields
-    ``(result, children)`` as tasks finish, until no task is pending; tasks may
+    a :class:`~.tasks.TaskResult` as each task finishes, until no task is pending; tasks may
     be submitted while iterating.  Shallower pieces are started first.
     """
 
@@ -123,7 +122,7 @@ class Pool:
         else:
             self._queue.append(task)
 
-    def results(self) -> Iterator[Outcome]:
+    def results(self) -> Iterator[TaskResult]:
         if self._client is not None:
             from distributed import wait as dask_wait
 

@@ -44,7 +44,7 @@ from typing import Self
 import numpy as np
 
 from ..core.node import Node
-from ..core.results import SubtreeResult
+from ..core.stats import Stats
 from ..errors import InvalidParameterError
 
 __all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node"]
@@ -66,9 +66,10 @@ class NodeShape:
 
 @dataclass(frozen=True, eq=False)
 class Record:
-    """A finished task as recorded: its statistics and its child tasks' nodes."""
+    """A finished task as recorded: its piece, its statistics and its child tasks' nodes."""
 
-    result: SubtreeResult
+    piece: tuple[int, ...]
+    stats: Stats
     children: tuple[tuple[Node, ...], ...]
 
 
@@ -169,14 +170,11 @@ def _decode_record(record: object, shape: NodeShape) -> Record:
     if not isinstance(children, list) or not all(isinstance(c, list) and c for c in children):
         raise _bad("'children' a list of non-empty lists of nodes", children)
     nodes = tuple(tuple(decode_node(n, shape) for n in child) for child in children)
-    result = SubtreeResult(piece, stats["regions"], stats["lps"], stats["nodes"], floats["min_radius"],
-                           floats["max_rejected"], floats["seconds"], floats["cpu_seconds"], certified,
-                           *(stats[key] for key in _EXACTNESS[1:]))
-    return Record(result, nodes)
+    return Record(piece, Stats.from_record(stats, floats, certified), nodes)
 
 
-def _line(result: SubtreeResult, children, salt: bytes) -> bytes:
-    record = result.to_dict()
+def _line(piece: tuple[int, ...], stats: Stats, children, salt: bytes) -> bytes:
+    record = {"piece": list(piece), **stats.to_record()}
     if not math.isfinite(record["min_radius"]):
         record["min_radius"] = None
     record["children"] = [[encode_node(n) for n in child] for child in children]
@@ -244,9 +242,9 @@ class Checkpoint:
             raise
         return cls(path, fd, salt, done, size)
 
-    def record(self, result: SubtreeResult, children) -> None:
+    def record(self, piece: tuple[int, ...], stats: Stats, children) -> None:
         """Append one finished task (one write; fsync'd within ``SYNC_SECONDS``)."""
-        line = _line(result, children, self._salt)
+        line = _line(piece, stats, children, self._salt)
         try:
             _write_all(self._fd, line)
             if time.monotonic() - self._synced >= SYNC_SECONDS:
@@ -338,14 +336,14 @@ def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, 
                 f"The checkpoint '{path}' must hold one JSON record per line. Got a damaged line {number} instead.") from None
         try:
             entry = _decode_record(record, shape)
-            piece = entry.result.piece
+            piece = entry.piece
             if record["check"] != _digest(record, salt):
                 raise _bad("a 'check' digest that matches the line", "a line edited after it was written")
             known = done.get(piece)
             if known is not None:
                 # A certified count searches again a task recorded uncertified (issue 10): its
                 # certified record replaces the earlier one, whose child tasks are forgotten.
-                if not (entry.result.certified and not known.result.certified):
+                if not (entry.stats.certified and not known.stats.certified):
                     raise _bad("a task recorded once", f"piece {list(piece)} again (only a certified record "
                                                        "may replace an uncertified one)")
                 for other in [p for p in done if len(p) > len(piece) and p[:len(piece)] == piece]:

@@ -1,6 +1,6 @@
-"""Know before you wait: Knuth's random-probe estimate of the search tree (issue 15).
+"""Know before you wait: Knuth's random-probe estimate of the search tree.
 
-The exact count is the number of leaves of the search tree of :mod:`.search` (one
+The exact count is the number of leaves of the search tree of :mod:`cnnregions.lpsearch.search` (one
 leaf per region, Definition 1).  Knuth (1975, "Estimating the efficiency of
 backtrack programs") estimates it without walking the tree: a *dive* goes from the
 root to a leaf, at each node choosing one of its ``c`` non-empty children uniformly
@@ -27,9 +27,11 @@ import numpy as np
 
 from .._validation import InvalidParameterError, field_error
 from ..core.domain import Domain
+from ..core.engine import Searcher
 from ..core.problem import DEFAULT_TOLERANCE, build_problem
-from ..lpsearch.search import Search
 from ..models.network import Network
+from .engines import tree_engine
+from .tasks import split_tree
 
 __all__ = ["TreeEstimate", "dives", "estimate_regions", "upper_bound"]
 
@@ -77,7 +79,7 @@ class TreeEstimate:
         return asdict(self)
 
 
-def _one_dive(search: Search, node, rng: np.random.Generator) -> tuple[int, int, int]:
+def _one_dive(search: Searcher, node, rng: np.random.Generator) -> tuple[int, int, int]:
     """One random dive from ``node``: ``(leaf weight, node weight, nodes expanded)``."""
     weight, nodes, expanded = 1, 1, 0
     while True:
@@ -103,13 +105,11 @@ def dives(network: Network, *, domain: Domain | None = None, tol: float = DEFAUL
     first item, with stratum ``-1``, holds the leaves and nodes met on the way.
     Then dives start from the open nodes in turn: the subtree of each gets its own
     unbiased estimate, and their sum has a far smaller variance than dives from the
-    root.  Built on the search's own :meth:`~.search.Search.root` and
-    :meth:`~.search.Search.expand`, so the dives see exactly the tree the exact count walks.
+    root.  Built on the search's own :meth:`~cnnregions.lpsearch.search.Search.root` and
+    :meth:`~cnnregions.lpsearch.search.Search.expand`, so the dives see exactly the tree the exact count walks.
     """
-    from .tasks import split_tree
-
     rng = _rng(seed)
-    search = Search(build_problem(network, domain, tol=tol))
+    search = tree_engine().searcher(build_problem(network, domain, tol=tol))
     start = time.perf_counter()
     frontier = split_tree(search, strata)
     yield -1, search.regions, search.nodes, search.nodes, time.perf_counter() - start
@@ -143,7 +143,7 @@ def upper_bound(network: Network) -> tuple[int | None, str | None]:
 
 
 def estimate_regions(network: Network, *, domain: Domain | None = None, tol: float = DEFAULT_TOLERANCE,
-                     dives_: int | None = 1000, max_seconds: float | None = 10.0, level: float = 0.95,
+                     max_dives: int | None = 1000, max_seconds: float | None = 10.0, level: float = 0.95,
                      strata: int = 16, seed: int | np.random.Generator | None = None,
                      bound: bool = True) -> TreeEstimate:
     """Estimate ``R_{N,theta}`` and the time of its exact count by Knuth's random dives.
@@ -153,10 +153,10 @@ def estimate_regions(network: Network, *, domain: Domain | None = None, tol: flo
     network : Network
     domain, tol
         As for :func:`~.driver.count_regions`: the same tree is estimated.
-    dives_ : int or None
+    max_dives : int or None
         Largest number of dives (None: no limit but ``max_seconds``).
     max_seconds : float or None
-        Time budget (None: no limit but ``dives_``).  At least two dives are made.
+        Time budget (None: no limit but ``max_dives``).  At least two dives are made.
     level : float
         Confidence level of the interval, in (0, 1).
     strata : int
@@ -174,19 +174,19 @@ def estimate_regions(network: Network, *, domain: Domain | None = None, tol: flo
     Examples
     --------
     >>> from cnnregions import he_network, paper_architecture
-    >>> est = estimate_regions(he_network(paper_architecture("example1-d3"), seed=0), dives_=200, seed=0)
+    >>> est = estimate_regions(he_network(paper_architecture("example1-d3"), seed=0), max_dives=200, seed=0)
     >>> est.low <= 40 <= est.high   # the exact count is d^3 + d^2 + d + 1 = 40
     True
     """
-    if dives_ is not None and (isinstance(dives_, bool) or not isinstance(dives_, (int, np.integer)) or dives_ < 2):
-        raise field_error("The 'dives_'", "an integer >= 2 or None", dives_)
+    if max_dives is not None and (isinstance(max_dives, bool) or not isinstance(max_dives, (int, np.integer)) or max_dives < 2):
+        raise field_error("The 'max_dives'", "an integer >= 2 or None", max_dives)
     if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float))
                                     or not 0 < max_seconds < math.inf):
         raise field_error("The 'max_seconds'", "a positive finite number or None", max_seconds)
     if isinstance(strata, bool) or not isinstance(strata, (int, np.integer)) or strata < 1:
         raise field_error("The 'strata'", "a positive integer", strata)
-    if dives_ is None and max_seconds is None:
-        raise InvalidParameterError("The 'dives_' and 'max_seconds' must not both be None. Got no budget instead.")
+    if max_dives is None and max_seconds is None:
+        raise InvalidParameterError("The 'max_dives' and 'max_seconds' must not both be None. Got no budget instead.")
     if isinstance(level, bool) or not isinstance(level, float) or not 0 < level < 1:
         raise field_error("The 'level'", "a number in (0, 1)", level)
     start = time.perf_counter()
@@ -202,7 +202,7 @@ def estimate_regions(network: Network, *, domain: Domain | None = None, tol: flo
         per.setdefault(stratum, []).append((leaf, node_weight))
         k += 1
         full_round = stratum == len(per) - 1 and all(len(v) >= 2 for v in per.values())
-        if full_round and ((dives_ is not None and k >= dives_)
+        if full_round and ((max_dives is not None and k >= max_dives)
                            or (max_seconds is not None and time.perf_counter() - start >= max_seconds)):
             break
     mean, var, node_mean = float(exact_leaves), 0.0, float(exact_nodes)

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from ..core.stats import Stats
+
 __all__ = ["LINE_SECONDS", "make_reporter"]
 
 #: Seconds between two plain progress lines when stderr is not a terminal.
@@ -21,9 +23,10 @@ DELAY_SECONDS = 2.0
 
 
 class _Report:
-    """``update(done, queued, regions, nodes)`` after each task; ``close()`` at the end."""
+    """``update(total, queued)`` after each task (``total``: the count's statistics so far);
+    ``close()`` at the end."""
 
-    def update(self, done: int, queued: int, regions: int, nodes: int) -> None:
+    def update(self, total: Stats, queued: int) -> None:
         pass
 
     def close(self) -> None:
@@ -34,63 +37,67 @@ class _Callback(_Report):
     def __init__(self, callback: Callable[[int, int, int], None]) -> None:
         self.callback = callback
 
-    def update(self, done, queued, regions, nodes):
-        self.callback(done, done + queued, regions)
+    def update(self, total, queued):
+        self.callback(total.tasks, total.tasks + queued, total.regions)
 
 
 class _Rates(_Report):
     """Shared bookkeeping: rates over the work of this run only."""
 
-    def __init__(self, reused_regions: int, reused_nodes: int) -> None:
+    def __init__(self, base: Stats) -> None:
         self.start = time.perf_counter()
-        self.base = (reused_regions, reused_nodes)
+        self.base = base
 
-    def describe(self, done: int, queued: int, regions: int, nodes: int) -> str:
+    def describe(self, total: Stats, queued: int) -> str:
         elapsed = max(time.perf_counter() - self.start, 1e-9)
-        rate = (regions - self.base[0]) / elapsed
-        node_rate = (nodes - self.base[1]) / elapsed
-        return (f"{done} tasks done, {queued} queued; {regions} regions ({rate:.0f}/s), "
-                f"{nodes} nodes ({node_rate:.0f}/s)")
+        rate = (total.regions - self.base.regions) / elapsed
+        node_rate = (total.nodes - self.base.nodes) / elapsed
+        return (f"{total.tasks} tasks done, {queued} queued; {total.regions} regions ({rate:.0f}/s), "
+                f"{total.nodes} nodes ({node_rate:.0f}/s)")
 
 
 class _Lines(_Rates):
     """Plain lines every ``LINE_SECONDS`` (no carriage returns: logs, Slurm output files)."""
 
-    def __init__(self, stream: TextIO, reused_regions: int, reused_nodes: int) -> None:
-        super().__init__(reused_regions, reused_nodes)
+    def __init__(self, stream: TextIO, base: Stats) -> None:
+        super().__init__(base)
         self.stream = stream
         self.last = self.start + DELAY_SECONDS - LINE_SECONDS
 
-    def update(self, done, queued, regions, nodes):
+    def update(self, total, queued):
         now = time.perf_counter()
         if now - self.last >= LINE_SECONDS:
             self.last = now
-            print(f"progress: {self.describe(done, queued, regions, nodes)}, {now - self.start:.0f} s",
+            print(f"progress: {self.describe(total, queued)}, {now - self.start:.0f} s",
                   file=self.stream, flush=True)
 
 
 class _Bar(_Rates):
-    def __init__(self, stream: TextIO, reused_tasks: int, reused_regions: int, reused_nodes: int) -> None:
-        super().__init__(reused_regions, reused_nodes)
+    def __init__(self, stream: TextIO, base: Stats) -> None:
+        super().__init__(base)
         from tqdm import tqdm
 
-        self.bar = tqdm(total=reused_tasks, initial=reused_tasks, unit="task", delay=DELAY_SECONDS,
+        self.bar = tqdm(total=base.tasks, initial=base.tasks, unit="task", delay=DELAY_SECONDS,
                         dynamic_ncols=True, leave=False, file=stream)
 
-    def update(self, done, queued, regions, nodes):
-        self.bar.total = done + queued
-        self.bar.update(done - self.bar.n)
+    def update(self, total, queued):
+        self.bar.total = total.tasks + queued
+        self.bar.update(total.tasks - self.bar.n)
         elapsed = max(time.perf_counter() - self.start, 1e-9)
-        self.bar.set_postfix_str(f"queued={queued} regions={regions} ({(regions - self.base[0]) / elapsed:.0f}/s)",
+        rate = (total.regions - self.base.regions) / elapsed
+        self.bar.set_postfix_str(f"queued={queued} regions={total.regions} ({rate:.0f}/s)",
                                  refresh=False)
 
     def close(self):
         self.bar.close()
 
 
-def make_reporter(progress: bool | Callable[[int, int, int], None], *, reused_tasks: int = 0,
-                  reused_regions: int = 0, reused_nodes: int = 0, stream: TextIO | None = None) -> _Report:
+def make_reporter(progress: bool | Callable[[int, int, int], None], base: Stats | None = None, *,
+                  stream: TextIO | None = None) -> _Report:
     """The reporter for ``count_regions(progress=...)``.
+
+    ``base`` is what the count held before this run searched anything (the split, the
+    tasks reused from a checkpoint): rates leave it out.
 
     ``progress`` is False (nothing), True (a tqdm bar when ``stream``, stderr by
     default, is a terminal, else a plain line every ``LINE_SECONDS``), or a
@@ -101,9 +108,10 @@ def make_reporter(progress: bool | Callable[[int, int, int], None], *, reused_ta
     if not progress:
         return _Report()
     stream = sys.stderr if stream is None else stream
+    base = Stats() if base is None else base
     if hasattr(stream, "isatty") and stream.isatty():
         try:
-            return _Bar(stream, reused_tasks, reused_regions, reused_nodes)
+            return _Bar(stream, base)
         except ImportError:  # tqdm is optional: pip install cnnregions[progress]
             pass
-    return _Lines(stream, reused_regions, reused_nodes)
+    return _Lines(stream, base)

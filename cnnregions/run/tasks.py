@@ -2,10 +2,11 @@
 that searches one of them within a work budget.
 
 The first tasks come from a breadth-first split of the tree (deterministic, in
-the parent process).  A task searches its nodes depth first with a fresh
-:class:`~.search.Search` until its work (``WORK_PER_LP`` units per LP, one per
-node) reaches the budget; it then stops and returns its unexplored nodes,
-grouped into child tasks that the driver schedules as they come back.  A task
+the parent process).  A task searches its nodes depth first with a fresh search
+state of its engine (:class:`~cnnregions.lpsearch.search.Search` for the LP search)
+until its work (``WORK_PER_LP`` units per LP, one per node) reaches the budget;
+it then stops and returns its unexplored nodes, grouped into child tasks that
+the driver schedules as they come back.  A task
 is named by its *piece*: the path of child indices from an initial task, e.g.
 ``(3, 0, 2)`` is the third child of the first child of initial task 3.  Where a
 task stops depends only on its nodes and the budget, never on time or on the
@@ -27,14 +28,15 @@ from typing import Any
 import numpy as np
 
 from .._validation import field_error
+from ..core.engine import Searcher, TreeEngine
 from ..core.node import WORK_PER_LP, Node
 from ..core.problem import SearchProblem
-from ..core.results import SubtreeResult
-from ..lpsearch.search import Search
+from ..core.stats import Stats
+from ..lpsearch.engine import LPEngine
 from .lifeline import exit_with_parent
 
-__all__ = ["DEFAULT_BUDGET", "Task", "TaskOptions", "deepen", "frontier_digest", "group_leftover", "make_tasks",
-           "run_task", "split_tree", "subtree_result"]
+__all__ = ["DEFAULT_BUDGET", "Task", "TaskOptions", "TaskResult", "deepen", "frontier_digest", "group_leftover",
+           "make_tasks", "run_task", "split_tree"]
 
 #: Default work budget of a task: 1,600 units (``WORK_PER_LP`` = 8 per LP, 1 per node), at
 #: most 200 LPs, typically 50 ms on one core.  Small enough that a net of a minute's work
@@ -62,12 +64,15 @@ class TaskOptions:
     ramp : int
         Generations of tasks with a reduced budget.
     certify : bool
-        Prove every decision (issue 10, :mod:`cnnregions.certify`): each task's
-        search runs on the problem with ``certify=True``.
+        Prove every decision (:mod:`cnnregions.certify`): each task's search runs on
+        the problem with ``certify=True``.
     sink : optional
-        Issue 13: a region sink (see :func:`~.driver.count_regions`); each task
-        hands its regions to ``sink.start(problem, piece)``'s writer and returns
-        the writer's output as a third item.  None: no regions are kept.
+        A region sink (see :func:`~.driver.count_regions`); each task hands its
+        regions to ``sink.start(problem, piece)``'s writer and returns the writer's
+        output in :attr:`TaskResult.output`.  None: no regions are kept.
+    engine : TreeEngine
+        The tree engine whose search state (:meth:`~cnnregions.core.engine.TreeEngine.searcher`)
+        searches each task.
 
     With the defaults, measured on ``ckpt5490_d4_w10_nh3`` (27,420 regions) and
     replayed on 128 simulated workers (``bench/bench_cluster.py``): 81% efficiency,
@@ -80,7 +85,8 @@ class TaskOptions:
     singles: int = 8
     ramp: int = 2
     certify: bool = False
-    sink: Any = None  # issue 13: region sink (export, adjacency graph)
+    sink: Any = None
+    engine: TreeEngine = LPEngine()
 
     def budget_of(self, piece: tuple[int, ...]) -> int | None:
         """The budget of a task: 4x smaller per generation below ``ramp``, so that the first tasks
@@ -109,11 +115,22 @@ class Task:
     nodes: tuple[Node, ...]
 
 
-def split_tree(search: Search, target: int, on_region=None) -> list[Node]:
+@dataclass(frozen=True, eq=False)
+class TaskResult:
+    """What a finished task hands back: its piece, its statistics, the nodes of its child
+    tasks (none when it finished its subtree) and, with a region sink, the sink writer's output."""
+
+    piece: tuple[int, ...]
+    stats: Stats
+    children: list[list[Node]]
+    output: Any = None
+
+
+def split_tree(search: Searcher, target: int, on_region=None) -> list[Node]:
     """Expand the tree breadth first until at least ``target`` open nodes remain.
 
     Regions completed during the expansion are counted in ``search`` (and passed
-    to ``on_region``, see :meth:`Search.expand`).
+    to ``on_region``, see :meth:`~cnnregions.lpsearch.search.Search.expand`).
     """
     level = [search.root()]
     while level and len(level) < target:
@@ -124,26 +141,26 @@ def split_tree(search: Search, target: int, on_region=None) -> list[Node]:
     return level
 
 
-def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple:
-    """Search one task with a fresh search state, within ``options.budget``.
+def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> TaskResult:
+    """Search one task with a fresh search state of ``options.engine``, within ``options.budget``.
 
-    Returns its statistics and its child tasks' nodes (empty when it finished).
-    The nodes of a task share one persistent LP and their emptiness
-    certificates; a fresh state per task makes the statistics independent of
-    the worker that runs it.
+    The nodes of a task share one search state (for the LP search: one persistent
+    LP and its emptiness certificates); a fresh state per task makes the statistics
+    independent of the worker that runs it.
 
-    With a region sink in ``options`` (issue 13: export, adjacency graph), every
-    region the task completes (in its search and in :func:`deepen`) goes to
-    ``options.sink.start(problem, task.piece)``'s writer, and the writer's
-    ``finish()`` output is returned as a third item.
+    With a region sink in ``options`` (export, adjacency graph), every region the
+    task completes (in its search and in :func:`deepen`) goes to
+    ``options.sink.start(problem, task.piece)``'s writer, whose ``finish()`` output
+    is the result's ``output``.
     """
-    exit_with_parent()  # issue 15: a worker does not outlive a killed parent
+    exit_with_parent()  # a worker does not outlive a killed parent
     start, cpu = time.perf_counter(), time.process_time()
-    if problem.certify != options.certify:  # issue 10: the task's setting decides
+    if problem.certify != options.certify:  # the task's setting decides
         problem = dataclasses.replace(problem, certify=options.certify)
-    search = Search(problem)
+    engine = options.engine
+    search = engine.searcher(problem)
     budget = options.budget_of(task.piece)
-    writer = options.sink.start(problem, task.piece) if options.sink is not None else None  # issue 13
+    writer = options.sink.start(problem, task.piece) if options.sink is not None else None
     leftover: list[Node] = []
     for i, node in enumerate(task.nodes):
         if budget is not None and search.work() >= budget:
@@ -152,7 +169,7 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple:
         if writer is None:
             for _ in search.dfs(node, budget):
                 pass
-        else:  # issue 13: every region to the sink, with the neurons that split its path
+        else:  # every region to the sink, with the neurons that split its path
             for w, r in search.dfs(node, budget):
                 writer.add(search.pattern, w, r, search.split_neurons())
         if search.leftover:
@@ -160,19 +177,18 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> tuple:
             break
     if leftover:
         leftover = deepen(search, leftover, options.deepen, None if writer is None else writer.add)
-    result = subtree_result(search, task.piece, time.perf_counter() - start, time.process_time() - cpu)
-    if writer is not None:
-        return result, group_leftover(leftover, options.singles), writer.finish()
-    return result, group_leftover(leftover, options.singles)
+    stats = engine.stats(search).as_task(time.perf_counter() - start, time.process_time() - cpu)
+    return TaskResult(task.piece, stats, group_leftover(leftover, options.singles),
+                      None if writer is None else writer.finish())
 
 
-def deepen(search: Search, nodes: list[Node], expansions: int, on_region=None) -> list[Node]:
+def deepen(search: Searcher, nodes: list[Node], expansions: int, on_region=None) -> list[Node]:
     """Expand the shallowest unexplored nodes ``expansions`` times (breadth first).
 
     The shallowest nodes hold most of the work left; splitting them here lets
     a large subtree spread over many workers in few generations of tasks.
     Returns the nodes sorted by depth (shallowest first; ties in DFS order).
-    Regions completed here go to ``on_region`` (issue 13, see :meth:`Search.expand`).
+    Regions completed here go to ``on_region`` (see :meth:`~cnnregions.lpsearch.search.Search.expand`).
     """
     heap = [(node.k, i, node) for i, node in enumerate(nodes)]
     heapq.heapify(heap)
@@ -200,17 +216,6 @@ def group_leftover(nodes: Sequence[Node], singles: int) -> list[list[Node]]:
         i += size
         size *= 2
     return groups
-
-
-def subtree_result(search: Search, piece: tuple[int, ...], seconds: float,
-                   cpu_seconds: float = 0.0) -> SubtreeResult:
-    """A finished search's statistics (its pending exact checks done first)."""
-    cert = search.cert
-    cert.flush()
-    return SubtreeResult(piece, search.regions - cert.rejected, search.lps, search.nodes, float(search.min_radius),
-                         float(search.max_rejected), seconds, cpu_seconds, certified=cert.exact and cert.unresolved == 0,
-                         unresolved=cert.unresolved, certificates=cert.certificates,
-                         exact_decisions=cert.exact_decisions, disagreements=cert.disagreements)
 
 
 def make_tasks(frontier: list[Node], n_tasks: int) -> list[list[Node]]:

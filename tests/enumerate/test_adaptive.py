@@ -61,20 +61,21 @@ def test_a_stopped_task_leaves_nodes_that_finish_the_subtree():
     net = he_network(paper_architecture("example4-d5"), seed=4)
     problem = build_problem(net, None)
     root = Search(problem).root()
-    whole, children = run_task(problem, Task((0,), (root,)), TaskOptions(budget=None))
-    assert children == []
+    whole = run_task(problem, Task((0,), (root,)), TaskOptions(budget=None))
+    assert whole.children == []
     for budget in (1, 7, 60):
         queue, regions, nodes, tasks = [Task((0,), (root,))], 0, 0, 0
         while queue:
             task = queue.pop()
-            result, children = run_task(problem, task, TaskOptions(budget=budget))
+            result = run_task(problem, task, TaskOptions(budget=budget))
+            children = result.children
             assert result.piece == task.piece
-            regions, nodes, tasks = regions + result.regions, nodes + result.nodes, tasks + 1
+            regions, nodes, tasks = regions + result.stats.regions, nodes + result.stats.nodes, tasks + 1
             queue.extend(Task(task.piece + (j,), tuple(c)) for j, c in enumerate(children))
             for child in children:
                 for node in child:
                     assert 0 < node.k < problem.n_neurons and len(node.prefix) == node.k
-        assert (regions, nodes) == (whole.regions, whole.nodes)
+        assert (regions, nodes) == (whole.stats.regions, whole.stats.nodes)
         assert tasks > 1
 
 
@@ -100,14 +101,15 @@ def test_progress_moves_inside_one_large_subtree():
 def test_progress_writes_plain_lines_when_stderr_is_not_a_terminal(monkeypatch):
     import io
 
+    from cnnregions.core.stats import Stats
     from cnnregions.run import progress
 
     monkeypatch.setattr(progress, "LINE_SECONDS", 0.0)
     monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)
     stream = io.StringIO()
-    report = progress.make_reporter(True, reused_tasks=3, reused_regions=500, reused_nodes=900, stream=stream)
-    report.update(5, 7, 500, 950)
-    report.update(6, 6, 520, 990)
+    report = progress.make_reporter(True, Stats(regions=500, nodes=900, tasks=3), stream=stream)
+    report.update(Stats(regions=500, nodes=950, tasks=5), 7)
+    report.update(Stats(regions=520, nodes=990, tasks=6), 6)
     report.close()
     text = stream.getvalue()
     assert "\r" not in text and len(text.splitlines()) == 2

@@ -14,7 +14,7 @@ from cnnregions.run.estimate import estimate_regions, upper_bound
 def _coverage(net, exact, seeds, dives):
     hits = 0
     for seed in seeds:
-        est = estimate_regions(net, dives_=dives, max_seconds=None, seed=seed, bound=False)
+        est = estimate_regions(net, max_dives=dives, max_seconds=None, seed=seed, bound=False)
         hits += est.low <= exact <= est.high
     return hits
 
@@ -43,8 +43,8 @@ def test_interval_covers_exact_count_on_larger_nets(name):
 
 def test_same_seed_same_estimate_and_nodes_close():
     net = he_network(paper_architecture("example4-d3"), seed=0)
-    a = estimate_regions(net, dives_=32, max_seconds=None, seed=7)
-    b = estimate_regions(net, dives_=32, max_seconds=None, seed=7)
+    a = estimate_regions(net, max_dives=32, max_seconds=None, seed=7)
+    b = estimate_regions(net, max_dives=32, max_seconds=None, seed=7)
     assert (a.regions, a.low, a.high, a.nodes) == (b.regions, b.low, b.high, b.nodes)
     assert a.upper_bound is not None and a.high <= a.upper_bound
     assert a.forecast_seconds > 0 and a.dives >= 32
@@ -62,8 +62,8 @@ def test_upper_bound_is_the_smallest_that_applies():
     assert bound == 40 and name in ("eq. (4)", "Theorem 5 (upper)", "Theorem 5 (Table 2)")
 
 
-@pytest.mark.parametrize("kwargs", [{"dives_": 1}, {"max_seconds": 0}, {"level": 1.0}, {"strata": 0},
-                                    {"seed": -1}, {"dives_": None, "max_seconds": None}])
+@pytest.mark.parametrize("kwargs", [{"max_dives": 1}, {"max_seconds": 0}, {"level": 1.0}, {"strata": 0},
+                                    {"seed": -1}, {"max_dives": None, "max_seconds": None}])
 def test_parameter_errors(kwargs):
     net = he_network(paper_architecture("example1-d2"), seed=0)
     with pytest.raises(InvalidParameterError):
