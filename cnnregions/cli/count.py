@@ -7,9 +7,9 @@ import sys
 import warnings
 
 from .._validation import InvalidParameterError
-from ..core import Segment
 from ..models.resolve import resolve
 from ..run import DEFAULT_BUDGET, DEFAULT_SPLIT, count_regions
+from ..run.backends import DEFAULT_CONNECT_TIMEOUT
 from ._common import (
     add_net_argument,
     add_tol_argument,
@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     # -- long runs: a dask cluster, checkpoint and resume ---------------------------------
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a dask.distributed cluster (e.g. tcp://host:8786); needs the 'cluster' extra")
-    p.add_argument("--connect-timeout", type=positive_finite, default=10.0, metavar="SECONDS",
+    p.add_argument("--connect-timeout", type=positive_finite, default=DEFAULT_CONNECT_TIMEOUT, metavar="SECONDS",
                    help="how long to try to reach the scheduler (default 10)")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="append finished tasks to FILE and skip those it already holds (resume)")
@@ -71,11 +71,11 @@ def _forecast(network, domain, args: argparse.Namespace) -> None:
     on stderr when the count is forecast to take over a minute (issue 15)."""
     import sys
 
-    from ..run.backends import cpu_count
+    from ..run.backends import resolve_jobs
     from ..run.estimate import estimate_regions
     from .estimate import summary_lines
 
-    jobs = cpu_count() if args.jobs == -1 else args.jobs
+    jobs = resolve_jobs(args.jobs)
     est = estimate_regions(network, domain=domain, tol=args.tol, max_dives=None, max_seconds=1.0, seed=0, bound=False)
     if est.forecast_seconds / jobs > LONG_RUN:
         print("estimate before counting (cnnregions estimate NET for more dives; --no-progress to skip):", file=sys.stderr)
@@ -106,15 +106,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"cnnregions count: warning: {result.unresolved} decision(s) came near the float thresholds "
               f"(tiny gradients, tiny coefficients or radii near the tolerance); the count may be off: "
               f"rerun with --certify", file=sys.stderr)
-    breakpoints = None
-    if isinstance(domain, Segment):  # issue 13 item 4: the breakpoints along the segment too
-        from ..geometry.count import segment_regions
-
-        breakpoints = [float(t) for t in segment_regions(network, domain).breakpoints]
     if args.json:
-        extra = {} if breakpoints is None else {"breakpoints": breakpoints}
-        emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), "regions_out": args.regions_out, **extra},
-                  model)
+        emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), "regions_out": args.regions_out}, model)
         return 0
     print_network(model)
     print(f"domain         {domain.summary()}")
@@ -135,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"regions out    {args.regions_out} (Parquet: pattern, witness, radius)")
     if args.checkpoint:
         print(f"checkpoint     {args.checkpoint}: {result.reused_tasks} of {result.tasks} tasks reused")
-    if breakpoints is not None:
+    breakpoints = result.breakpoints
+    if breakpoints:
         shown = ", ".join(f"{t:.6g}" for t in breakpoints[1:-1][:20])
         more = f", ... ({len(breakpoints) - 2} in all)" if len(breakpoints) > 22 else ""
         print(f"breakpoints    t = {shown}{more}")

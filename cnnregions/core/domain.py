@@ -49,6 +49,11 @@ class Domain(abc.ABC):
     def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
         """A ball ``(center, radius)`` inside the domain (radius ``inf`` if it holds any ball)."""
 
+    def exact_frame(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The three points a plane's coordinates are measured from (``x = x0 + a (x1 - x0) + b (x2 - x0)``,
+        the differences taken exactly by the certifier); None when ``input_map`` is exact as it is."""
+        return None
+
     @abc.abstractmethod
     def digest(self) -> str | None:
         """A hex digest identifying the domain (checkpoints refuse another domain's work)."""
@@ -246,6 +251,9 @@ class Plane(Domain):
     def digest(self) -> str:
         return self._hash(self.x0, self.x1, self.x2, self.window)
 
+    def exact_frame(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.x0, self.x1, self.x2
+
     def to_dict(self) -> dict[str, Any]:
         return {"type": "plane", "points": list(self.labels) if self.labels is not None else None,
                 "window": list(self.window) if self.window is not None else None}
@@ -257,7 +265,6 @@ class Plane(Domain):
         return f"plane through {through} ({window})"
 
 
-# -- issue 16 / issue 13 item 4: segments, counted by cnnregions.geometry.segment ------------
 @dataclass(frozen=True, eq=False)
 class Segment(Domain):
     """The segment from input ``a`` to input ``b``: points ``a + t (b - a)``, ``0 <= t <= 1``.

@@ -25,7 +25,7 @@ from ..certify.exact_network import ExactNetwork
 from ..errors import InvalidParameterError
 from ..models.limits import check_memory
 from ..models.network import Network
-from .domain import Domain, Plane, Space
+from .domain import Domain, Space
 from .rescale import check_search_maps, rescale_maps
 
 __all__ = ["CANCELLATION", "DEFAULT_TOLERANCE", "RADIUS_CAP", "SearchProblem", "build_problem", "length_scale"]
@@ -122,17 +122,17 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     elif not isinstance(domain, Domain):
         raise field_error("The 'domain'", "None, a Box or a Plane", domain)
     dim_x = network.architecture.input_dim
-    check_memory(network.architecture, dim=2 if isinstance(domain, Plane) else dim_x)  # issue 15
-    maps = rescale_maps(network.affine_maps)  # exact powers of two: no overflow or underflow (issue 15)
-    exact_maps = list(maps)  # the certifier sees the same rescaled (exact) maps as the search
     origin, basis = domain.input_map(dim_x)
+    check_memory(network.architecture, dim=dim_x if basis is None else basis.shape[1])
+    maps = rescale_maps(network.affine_maps)  # exact powers of two: no overflow or underflow
+    exact_maps = list(maps)  # the certifier sees the same rescaled (exact) maps as the search
     rows_a, rows_b = domain.rows(dim_x)
     M1, c1 = maps[0]
     c1 = c1 + M1 @ origin
     if basis is not None:
         M1 = M1 @ basis
     maps[0] = (M1, c1)
-    check_search_maps(M1, c1)  # issue 15
+    check_search_maps(M1, c1)
     scale = length_scale(maps)
     maps[0] = (M1 * scale, c1)
     dim = M1.shape[1]
@@ -160,8 +160,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     if root_box is not None:
         for arr in root_box:
             arr.setflags(write=False)
-    # The exact network (issue 10): the domain's own coordinates, its exact rows and box.
-    plane = (domain.x0, domain.x1, domain.x2) if isinstance(domain, Plane) else None
-    exact = ExactNetwork(exact_maps, plane, (rows_a, rows_b), box)
+    # The exact network: the domain's own coordinates, its exact rows and box.
+    exact = ExactNetwork(exact_maps, domain.exact_frame(), (rows_a, rows_b), box)
     return SearchProblem(tuple(frozen), tuple(starts), dim, scale, origin, basis, root_rows,
                          center, float(radius), float(tol), RADIUS_CAP, root_box, exact, bool(certify))

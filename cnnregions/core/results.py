@@ -52,6 +52,7 @@ class Counted:
     n_jobs: int
     backend: str
     reused: Stats = Stats()
+    breakpoints: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,9 @@ class RegionCount:
         search's own count (None when they could not differ).
     missed, added : tuple of str
         Patterns (as strings of 0/1) the float search missed or added (at most 20 each).
+    breakpoints : tuple of float
+        For a count on a :class:`~cnnregions.Segment`: the ends of its intervals along
+        ``t`` in ``[0, 1]`` (``regions + 1`` values); empty otherwise.
     """
 
     regions: int
@@ -140,6 +144,7 @@ class RegionCount:
     float_regions: int | None = None
     missed: tuple = ()
     added: tuple = ()
+    breakpoints: tuple[float, ...] = ()
 
     @classmethod
     def of(cls, counted: Counted, seconds: float, float_regions: int | None = None, missed: tuple = (),
@@ -153,7 +158,7 @@ class RegionCount:
                    certified=total.certified, unresolved=total.unresolved, certificates=total.certificates,
                    exact_decisions=total.exact_decisions, max_task_seconds=total.max_task_seconds,
                    sum_task_seconds=total.sum_task_seconds, reused_regions=counted.reused.regions,
-                   float_regions=float_regions, missed=missed, added=added)
+                   float_regions=float_regions, missed=missed, added=added, breakpoints=counted.breakpoints)
 
     @property
     def subtrees(self) -> int:
@@ -175,7 +180,8 @@ class RegionCount:
         return (self.regions - self.reused_regions) / self.seconds if self.seconds > 0 else float("inf")
 
     def to_dict(self) -> dict:
-        return {
+        """Every field (and the rates); ``breakpoints`` only for a segment's count."""
+        out = {
             "regions": self.regions, "lps": self.lps, "nodes": self.nodes, "seconds": self.seconds,
             "smallest_radius": self.smallest_radius, "largest_rejected_radius": self.largest_rejected_radius,
             "tolerance": self.tolerance, "scale": self.scale, "neurons": self.neurons,
@@ -186,3 +192,6 @@ class RegionCount:
             "float_regions": self.float_regions, "missed": list(self.missed), "added": list(self.added),
             "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
         }
+        if self.breakpoints:
+            out["breakpoints"] = [float(t) for t in self.breakpoints]
+        return out

@@ -197,7 +197,7 @@ class IntervalEngine:
         stats = Stats(regions=result.regions, nodes=result.crossings, min_radius=float(half.min()),
                       exact_decisions=result.exact_decisions, tasks=1, certified=False)
         return Counted(stats, scale=1.0, tolerance=0.0, neurons=network.architecture.n_neurons, n_jobs=1,
-                       backend="geometric")
+                       backend="geometric", breakpoints=tuple(float(t) for t in result.breakpoints))
 
     def region_batches(self, network, domain: Any, *, tol: float, certify: bool) -> Iterator[list[Region]]:
         _check_network(network)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from ..core import DEFAULT_TOLERANCE
 from ..models.network import Network
 from ..run import count_regions
-from ..run.backends import DEFAULT_CONNECT_TIMEOUT, connect, cpu_count
+from ..run.backends import DEFAULT_CONNECT_TIMEOUT, connect, resolve_jobs
 from .ledger import Ledger
 
 __all__ = ["Counter"]
@@ -52,7 +52,7 @@ class Counter:
 
     def __init__(self, *, n_jobs: int = 1, scheduler=None, ledger: Ledger | None = None,
                  tol: float = DEFAULT_TOLERANCE, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
-        self.n_jobs = cpu_count() if n_jobs == -1 else int(n_jobs)
+        self.n_jobs = resolve_jobs(n_jobs)
         self.ledger = ledger
         self.tol = float(tol)
         self.counted = self.reused = 0

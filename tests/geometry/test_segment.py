@@ -118,3 +118,43 @@ def test_cli_plot_line(tmp_path, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert payload["regions"] == segment_regions(net, Segment(a, b)).regions
     assert out.stat().st_size > 1000
+
+
+def _segment_files(tmp_path):
+    net = he_network(ARCH, 0)
+    save_network(net, tmp_path / "net.npz")
+    a, b = np.random.default_rng(2).normal(size=(2, 1, 6, 6))
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    return net, Segment(a, b)
+
+
+def test_export_and_graph_refuse_a_segment_and_write_nothing(tmp_path):
+    # A segment's regions are its intervals (count --line lists their breakpoints); a sink is refused
+    # in one line, never answered with an empty file beside a non-zero count.
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("networkx")
+    from cnnregions import InvalidParameterError
+    from cnnregions.regions import export_regions, region_graph
+
+    net, segment = _segment_files(tmp_path)
+    assert count_regions(net, domain=segment).regions > 1
+    with pytest.raises(InvalidParameterError, match="Got a Segment instead"):
+        export_regions(net, tmp_path / "r.parquet", domain=segment)
+    with pytest.raises(InvalidParameterError, match="Got a Segment instead"):
+        region_graph(net, domain=segment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "b.npy", "net.npz"]
+
+
+def test_cli_export_and_graph_refuse_a_segment(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("networkx")
+    _segment_files(tmp_path)
+    line = ["--line", str(tmp_path / "a.npy"), str(tmp_path / "b.npy")]
+    assert main(["count", str(tmp_path / "net.npz"), *line, "--regions-out", str(tmp_path / "r.parquet")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Got a Segment instead" in err[0]
+    assert main(["graph", str(tmp_path / "net.npz"), *line, "-o", str(tmp_path / "g.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Got a Segment instead" in err[0]
+    assert not (tmp_path / "r.parquet").exists() and not (tmp_path / "g.json").exists()
