@@ -24,6 +24,8 @@ driver reports the float count beside the certified one.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -31,14 +33,15 @@ from ..errors import CertifyUnavailable
 from .exact_network import ExactNetwork
 from .witness import check_witnesses, region_rows
 
-__all__ = ["Certifier", "CertifyUnavailable", "require_flint"]
+__all__ = ["Certifier", "CertifyUnavailable", "ExactChecks", "FloatChecks", "SideDecision", "require_flint"]
 
 #: Regions whose witnesses are checked together.
 BATCH = 512
 #: A rejected LP radius within this factor of the tolerance (either sign) is a near-threshold decision.
 NEAR_FACTOR = 100.0
-#: HiGHS drops matrix entries below this (``small_matrix_value``, set in :mod:`cnnregions.lpsearch.lp`).
-SMALL_VALUE = 1e-12  # = cnnregions.lpsearch.lp.SMALL_MATRIX_VALUE (not imported: no cycle)
+#: The LP solver drops matrix entries below this (HiGHS' ``small_matrix_value``): the LP search
+#: (:mod:`cnnregions.lpsearch.lp`) sets it from here, and float mode flags rows with such entries.
+SMALL_VALUE = 1e-12
 
 
 def require_flint() -> None:
@@ -64,8 +67,28 @@ def _float_row(row, scale: float) -> tuple[np.ndarray, float] | None:
     return a / norm, float(values[-1] / norm)
 
 
+@dataclass(frozen=True, eq=False)
+class SideDecision:
+    """The exact answer about a side the float LP rejected (:meth:`ExactChecks.side_empty`).
+
+    ``empty`` with the ``support`` (the keys a checked certificate uses; None if none) when
+    it is proven empty; otherwise ``center`` (search coordinates) and ``radius`` (positive):
+    a ball inside it.
+    """
+
+    empty: bool
+    support: frozenset | None = None
+    center: np.ndarray | None = None
+    radius: float = 0.0
+
+
 class Certifier:
     """Exact checks for one :class:`~cnnregions.lpsearch.search.Search` (one process).
+
+    The checks differ by mode, so there is one class per mode: :class:`FloatChecks`
+    (``certify=False``: the cheap checks, flags near thresholds) and :class:`ExactChecks`
+    (``certify=True``: every decision proven or replaced); :meth:`for_problem` picks one.
+    This base holds what both share: the exact network and the statistics.
 
     Parameters
     ----------
@@ -73,31 +96,34 @@ class Certifier:
         Must carry ``problem.exact`` (an :class:`ExactNetwork`).
     pattern : ndarray of bool
         The search's live pattern array (read at each call: the prefix of the node).
-    exact : bool
-        Prove every decision (certify mode) or only run the cheap checks (float mode).
     immediate : bool
         Check each region's witness when it is emitted (for :func:`iter_regions`)
         rather than in batches.
     """
 
-    def __init__(self, problem, pattern: np.ndarray, *, exact: bool, immediate: bool = False) -> None:
+    #: Whether every decision is proven (the certify mode).
+    exact = False
+
+    def __init__(self, problem, pattern: np.ndarray, *, immediate: bool = False) -> None:
         self.net: ExactNetwork = problem.exact
         self.maps = problem.maps
         self.scale = float(problem.scale)
         self.tol = float(problem.tol)
         self.pattern = pattern
-        self.exact = bool(exact)
         self.immediate = bool(immediate)
         self.starts = problem.starts
-        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         # Statistics.
         self.certificates = 0      # emptiness certificates checked exactly
         self.exact_decisions = 0   # questions handed to the exact solver
         self.unresolved = 0        # decisions near a threshold, not proven (float mode)
         self.disagreements = 0     # float decisions the exact checks changed (certify mode only)
-        self.fixes = 0             # constant-neuron flags corrected exactly (both modes)
-        self.witnesses = 0         # witness points checked exactly
         self.rejected = 0          # emitted regions found empty (subtract from the count)
+
+    @staticmethod
+    def for_problem(problem, pattern: np.ndarray, *, immediate: bool = False) -> Certifier:
+        """The checks of ``problem``'s mode (``problem.certify``)."""
+        mode = ExactChecks if problem.certify else FloatChecks
+        return mode(problem, pattern, immediate=immediate)
 
     # -- constant neurons -------------------------------------------------------------
     def _structural_constant(self, l: int, i: int) -> bool:
@@ -115,57 +141,96 @@ class Certifier:
         A neuron flagged constant by cancellation whose exact map is constant gets
         the exact sign of its constant (zero: identically zero, inactive); one whose
         exact gradient is not zero is a real hyperplane: its flag is cleared and its
-        float row rebuilt from the exact row.  Float mode does this for the flagged
-        neurons only (cheap: most are read off the weights); certify mode also flags
-        every neuron whose exact gradient is zero however floats rounded it.
+        float row rebuilt from the exact row.
         """
-        exact_map = None
-        if self.exact:
-            exact_map = self.net.layer_map(l, self.pattern)[0]
-            zero = np.all(exact_map[:, :-1] == 0, axis=1)
-            for i in np.flatnonzero(zero).tolist():
-                if not const[i]:
-                    const[i], active_const[i] = True, bool(exact_map[i, -1] > 0)
-                    self.disagreements += 1
         for i in [i for i, c in enumerate(const) if c]:
-            if exact_map is None and self._structural_constant(l, i):
-                positive = bool(self.net.maps[l][1][i] > 0)
-            else:
-                row = (exact_map if exact_map is not None else self.net.layer_map(l, self.pattern)[0])[i].tolist()
-                if all(v == 0 for v in row[:-1]):
-                    positive = row[-1] > 0
-                else:
-                    rebuilt = _float_row(row, self.scale)
-                    if rebuilt is None:
-                        self.unresolved += 1
-                        continue
-                    nhat[i], chat[i] = rebuilt
-                    const[i] = False
-                    self.fixes += 1
-                    continue
-            if active_const[i] != positive:
+            positive = self._constant_sign(l, i, nhat, chat, const)
+            if positive is not None and active_const[i] != positive:
                 active_const[i] = positive
-                self.fixes += 1
+
+    def _constant_sign(self, l: int, i: int, nhat: np.ndarray, chat: np.ndarray, const: list,
+                       exact_map=None) -> bool | None:
+        """The exact sign of flagged neuron ``i``'s constant; None when it is not constant (its
+        flag cleared, its row rebuilt) or cannot be rebuilt (counted unresolved)."""
+        if exact_map is None and self._structural_constant(l, i):
+            return bool(self.net.maps[l][1][i] > 0)
+        row = (exact_map if exact_map is not None else self.net.layer_map(l, self.pattern)[0])[i].tolist()
+        if all(v == 0 for v in row[:-1]):
+            return row[-1] > 0
+        rebuilt = _float_row(row, self.scale)
+        if rebuilt is None:
+            self.unresolved += 1
+            return None
+        nhat[i], chat[i] = rebuilt
+        const[i] = False
+        return None
 
     def coefficients(self, nhat: np.ndarray, const: list) -> None:
-        """Float mode: flag rows with non-zero entries below the LP solver's small-value threshold."""
-        if not self.exact and nhat.size:
+        """Rows with non-zero entries below the LP solver's small-value threshold (float mode flags them)."""
+
+    def box_screened(self, l: int, marked: list[int], const: list, active_const: list) -> None:
+        """The flags set by screening layer ``l`` against the domain's box (certify mode proves them)."""
+
+    def side_empty(self, keys: list, duals: np.ndarray | None, center: np.ndarray | None, t: float) -> SideDecision:
+        """Prove a side the float LP rejected empty (certify mode only: float mode keeps the LP's answer)."""
+        raise NotImplementedError("float mode does not prove empty sides")
+
+    def region(self, pattern: np.ndarray, w: np.ndarray) -> bool:
+        """A region the search emits (pattern, witness ``w`` in search coordinates): False if it is
+        proven empty now (certify mode checks witnesses, possibly later in :meth:`flush`)."""
+        return True
+
+    def flush(self) -> None:
+        """Finish the pending checks (certify mode: the batched witnesses)."""
+
+    def radius(self, t: float) -> None:
+        """An LP radius the float search rejected (float mode flags it near the tolerance)."""
+
+
+class FloatChecks(Certifier):
+    """Float mode: neurons that cancellation declared constant are re-decided on their exact
+    maps (Python integers, no extra dependency), and decisions near a threshold are counted
+    as ``unresolved``."""
+
+    def coefficients(self, nhat: np.ndarray, const: list) -> None:
+        if nhat.size:
             tiny = (np.abs(nhat) < SMALL_VALUE) & (nhat != 0)
             if np.any(tiny):
                 live = ~np.asarray(const, dtype=bool)
                 self.unresolved += int(np.count_nonzero(np.any(tiny, axis=1) & live))
 
+    def radius(self, t: float) -> None:
+        if -NEAR_FACTOR * self.tol < t <= self.tol:
+            self.unresolved += 1
+
+
+class ExactChecks(Certifier):
+    """Certify mode: every decision proven, or replaced by the exact answer."""
+
+    exact = True
+
+    def __init__(self, problem, pattern: np.ndarray, *, immediate: bool = False) -> None:
+        super().__init__(problem, pattern, immediate=immediate)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def constant_neurons(self, l: int, nhat: np.ndarray, chat: np.ndarray, const: list, active_const: list) -> None:
+        """As :meth:`Certifier.constant_neurons`, and also flag every neuron whose exact gradient is
+        zero however floats rounded it."""
+        exact_map = self.net.layer_map(l, self.pattern)[0]
+        zero = np.all(exact_map[:, :-1] == 0, axis=1)
+        for i in np.flatnonzero(zero).tolist():
+            if not const[i]:
+                const[i], active_const[i] = True, bool(exact_map[i, -1] > 0)
+                self.disagreements += 1
+        for i in [i for i, c in enumerate(const) if c]:
+            positive = self._constant_sign(l, i, nhat, chat, const, exact_map)
+            if positive is not None and active_const[i] != positive:
+                active_const[i] = positive
+
     def box_screened(self, l: int, marked: list[int], const: list, active_const: list) -> None:
-        """Prove the flags set by screening layer ``l`` against the domain's box (root only).
-
-        Exact interval arithmetic on the exact row over the closed box: a neuron
-        is constant iff its other side misses it; otherwise the flag is cleared.
-        """
-        if not self.exact:
-            return
+        """Exact interval arithmetic on the exact row over the closed box (root only): a
+        neuron is constant iff its other side misses it; otherwise the flag is cleared."""
         lo, hi = self.net.root_box
-        from fractions import Fraction
-
         lo_q = [Fraction(float(v)) for v in lo]
         hi_q = [Fraction(float(v)) for v in hi]
         for i in marked:
@@ -189,14 +254,11 @@ class Certifier:
         row = self.net.row(j, self.pattern).tolist()
         return row if active else [-v for v in row]
 
-    def side_empty(self, keys: list, duals: np.ndarray | None, center: np.ndarray | None,
-                   t: float) -> tuple[bool, frozenset | None, np.ndarray | None, float]:
+    def side_empty(self, keys: list, duals: np.ndarray | None, center: np.ndarray | None, t: float) -> SideDecision:
         """Prove that the open polyhedron of ``keys`` (the path and the new side, last) is empty.
 
-        ``t`` is the float LP's radius (NaN if the LP failed).
-        Returns ``(empty, support, center, radius)``: ``support`` is the set of keys a
-        checked certificate uses; when the side is in fact non-empty, ``center`` and
-        ``radius`` are a point inside it (search coordinates) and a positive radius.
+        ``t`` is the float LP's radius (NaN if the LP failed).  When the side is in fact
+        non-empty, the decision holds a point inside it and a positive radius.
         """
         from .motzkin import certificate_on_support, support_from_duals
         from .simplex import decide_strict
@@ -205,36 +267,31 @@ class Certifier:
             rows = [self._row(key) for key in keys]
             if _point_inside(rows, np.asarray(center) * self.scale):
                 self.disagreements += 1
-                return False, None, center, float(t)
+                return SideDecision(False, center=center, radius=float(t))
         if duals is not None:
             used = support_from_duals(duals, len(keys))
             if used:
                 y = certificate_on_support([self._row(keys[i]) for i in used])
                 if y is not None:
                     self.certificates += 1
-                    return True, frozenset(keys[i] for i, w in zip(used, y) if w > 0), None, t
+                    return SideDecision(True, frozenset(keys[i] for i, w in zip(used, y) if w > 0))
         rows = [self._row(key) for key in keys]
         self.exact_decisions += 1
         decision = decide_strict(rows)
         if not decision.nonempty:
             self.certificates += 1
-            return True, frozenset(k for k, w in zip(keys, decision.certificate or ()) if w > 0), None, t
+            return SideDecision(True, frozenset(k for k, w in zip(keys, decision.certificate or ()) if w > 0))
         if not math.isnan(t):  # a float LP answered (NaN: a failed solve) and was wrong
             self.disagreements += 1
         point = decision.point or ()
         v = np.array([float(c) for c in point])
         radius = _radius(rows, point) / self.scale
-        return False, None, v / self.scale, radius if radius > 0 else 1e-300
+        return SideDecision(False, center=v / self.scale, radius=radius if radius > 0 else 1e-300)
 
     # -- regions --------------------------------------------------------------------------
     def region(self, pattern: np.ndarray, w: np.ndarray) -> bool:
-        """A region the search emits (pattern, witness ``w`` in search coordinates).
-
-        Batched: returns True and checks later (:meth:`flush`), counting failures in
-        ``rejected``; immediate: returns whether the region is proven non-empty.
-        """
-        if not self.exact:
-            return True
+        """Batched: returns True and checks later (:meth:`flush`), counting failures in
+        ``rejected``; immediate: returns whether the region is proven non-empty."""
         self._pending.append((np.array(pattern, dtype=bool), np.array(w, dtype=np.float64)))
         if self.immediate:
             before = self.rejected
@@ -255,7 +312,6 @@ class Certifier:
         patterns = np.stack([p for p, _ in self._pending])
         points = np.stack([w for _, w in self._pending]) * self.scale
         self._pending = []
-        self.witnesses += len(patterns)
         ok = check_witnesses(self.net, patterns, points)
         for b in np.flatnonzero(~ok):
             rows = region_rows(self.net, patterns[b])
@@ -269,12 +325,6 @@ class Certifier:
             if not nonempty:
                 self.rejected += 1
                 self.disagreements += 1
-
-    # -- float mode: thresholds -----------------------------------------------------------
-    def radius(self, t: float) -> None:
-        """An LP radius the float search rejected: flag it when it came near the tolerance."""
-        if not self.exact and -NEAR_FACTOR * self.tol < t <= self.tol:
-            self.unresolved += 1
 
 
 def _point_inside(rows: list, point: np.ndarray) -> bool:

@@ -65,6 +65,39 @@ class SegmentRegions:
         return self.crossings / self.seconds if self.seconds > 0 else float("inf")
 
 
+@dataclass(frozen=True, eq=False)
+class Intervals:
+    """Intervals of the segment's parameter ``t``: float ends ``lo``, ``hi`` with error radii
+    ``rl``, ``rh`` (the exact end lies within), and the pattern of the neurons decided so far."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    rl: np.ndarray
+    rh: np.ndarray
+    pattern: np.ndarray
+
+    def part(self, rows: slice) -> Intervals:
+        return Intervals(self.lo[rows], self.hi[rows], self.rl[rows], self.rh[rows], self.pattern[rows])
+
+    @staticmethod
+    def join(parts: list[Intervals]) -> Intervals:
+        return Intervals(*(np.concatenate([getattr(p, name) for p in parts])
+                           for name in ("lo", "hi", "rl", "rh", "pattern")))
+
+
+@dataclass(frozen=True, eq=False)
+class Breakpoints:
+    """Where neurons change sign inside intervals, sorted by interval then ``t``: ``neuron``,
+    ``interval`` (its index), ``t`` with error ``radius``, and ``new`` (False for a breakpoint
+    equal to the previous one: two neurons changing sign at once)."""
+
+    neuron: np.ndarray
+    interval: np.ndarray
+    t: np.ndarray
+    radius: np.ndarray
+    new: np.ndarray
+
+
 def _endpoint_values(L, E, t, r):
     """Values ``g t + h`` of rows ``L`` (n, K, 2) at endpoints ``t`` (K,) with radius ``r``, and bounds."""
     g, h = L[..., 0], L[..., 1]
@@ -94,15 +127,10 @@ class SegmentEngine:
 
     def run(self) -> SegmentRegions:
         start = time.perf_counter()
-        lo, hi = np.zeros(1), np.ones(1)
-        rl, rh = np.zeros(1), np.zeros(1)
-        pattern = np.zeros((1, 0), dtype=bool)
+        ivs = Intervals(np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1), np.zeros((1, 0), dtype=bool))
         for layer in range(len(self.sizes)):
-            parts = []
-            for c in range(0, len(lo), CHUNK):
-                sl = slice(c, c + CHUNK)
-                parts.append(self._layer(layer, lo[sl], hi[sl], rl[sl], rh[sl], pattern[sl]))
-            lo, hi, rl, rh, pattern = (np.concatenate([p[i] for p in parts]) for i in range(5))
+            ivs = Intervals.join([self._layer(layer, ivs.part(slice(c, c + CHUNK))) for c in range(0, len(ivs.lo), CHUNK)])
+        lo, hi, pattern = ivs.lo, ivs.hi, ivs.pattern
         order = np.argsort(lo, kind="stable")
         lo, hi, pattern = lo[order], hi[order], pattern[order]
         return SegmentRegions(len(lo), np.append(lo, hi[-1]), pattern, self.crossings, self.exact_decisions,
@@ -118,8 +146,9 @@ class SegmentEngine:
             start += self.sizes[l]
         return L
 
-    def _layer(self, layer, lo, hi, rl, rh, prefix):
+    def _layer(self, layer: int, ivs: Intervals) -> Intervals:
         """Split intervals by the breakpoints of layer ``layer``; returns the sub-intervals."""
+        lo, hi, rl, rh, prefix = ivs.lo, ivs.hi, ivs.rl, ivs.rh, ivs.pattern
         L = self._rows(layer, prefix)
         E = np.broadcast_to(self.chain.bounds[layer][:, None], L.shape)
         f0, b0 = _endpoint_values(L, E, lo, rl)
@@ -144,10 +173,9 @@ class SegmentEngine:
         jn, kk, t, rt = jn[keep], kk[keep], t[keep], rt[keep]
         new = self._resolve(layer, prefix, jn, kk, t, rt)
         self.crossings += len(t)
-        good = np.flatnonzero(~bad)
-        out = self._split(good, lo, hi, rl, rh, prefix, jn, kk, t, rt, new, f0, f1, L.shape[0])
-        exact = [self._exact_interval(layer, lo[k], hi[k], rl[k], rh[k], prefix[k]) for k in np.flatnonzero(bad)]
-        return tuple(np.concatenate([o[i] for o in [out] + exact]) for i in range(5))
+        out = self._split(ivs, np.flatnonzero(~bad), Breakpoints(jn, kk, t, rt, new), f0, f1)
+        exact = [self._exact_interval(layer, prefix[k]) for k in np.flatnonzero(bad)]
+        return Intervals.join([out, *exact])
 
     def _resolve(self, layer, prefix, jn, kk, t, rt):
         """Order breakpoints that floats cannot separate, exactly; merge equal ones (in place).
@@ -183,8 +211,12 @@ class SegmentEngine:
                 new[pos] = value != before
         return new
 
-    def _split(self, good, lo, hi, rl, rh, prefix, jn, kk, t, rt, new, f0, f1, n):
-        """Sub-intervals of the intervals ``good`` at their sorted breakpoints ``t`` (``new``: distinct)."""
+    def _split(self, ivs: Intervals, good: np.ndarray, bps: Breakpoints, f0: np.ndarray, f1: np.ndarray) -> Intervals:
+        """Sub-intervals of the intervals ``good`` of ``ivs`` at their sorted breakpoints ``bps``;
+        ``f0``, ``f1``: the neurons' values at the intervals' ends."""
+        lo, hi, rl, rh, prefix = ivs.lo, ivs.hi, ivs.rl, ivs.rh, ivs.pattern
+        jn, kk, t, rt, new = bps.neuron, bps.interval, bps.t, bps.radius, bps.new
+        n = f0.shape[0]
         distinct = np.bincount(kk[new], minlength=len(lo))[good]
         sizes = distinct + 1
         first = np.concatenate([[0], np.cumsum(sizes)[:-1]])       # index of each interval's first sub-interval
@@ -207,11 +239,12 @@ class SegmentEngine:
             sign = sign ^ flipped
             new_hi[start + rank], new_rh[start + rank] = t, rt
             new_lo[start + rank + 1], new_rl[start + rank + 1] = t, rt
-        return new_lo, new_hi, new_rl, new_rh, np.concatenate([prefix[owner], sign], axis=1)
+        return Intervals(new_lo, new_hi, new_rl, new_rh, np.concatenate([prefix[owner], sign], axis=1))
 
     # -- exact decisions -------------------------------------------------------------------
-    def _exact_interval(self, layer, lo, hi, rl, rh, prefix):
-        """One interval split by layer ``layer`` in rational arithmetic."""
+    def _exact_interval(self, layer: int, prefix: np.ndarray) -> Intervals:
+        """The interval of pattern ``prefix`` split by layer ``layer`` in rational arithmetic (its
+        exact ends recomputed from the decided neurons)."""
         self.exact_decisions += 1
         rows = self.exact.rows(prefix, layer + 1)
         a, b = rat(0), rat(1)
@@ -249,4 +282,4 @@ class SegmentEngine:
         rad = np.array([float(abs(from_float(float(e)) - e)) * (1 + 2.0 ** -50) + (2.0 ** -1070 if e != from_float(float(e)) else 0.0)
                         for e in ends])
         pattern = np.concatenate([np.repeat(prefix[None], len(pats), axis=0), np.array(pats)], axis=1)
-        return fl[:-1], fl[1:], rad[:-1], rad[1:], pattern
+        return Intervals(fl[:-1], fl[1:], rad[:-1], rad[1:], pattern)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from ..certify.certifier import SMALL_VALUE
+
 __all__ = ["FEASIBILITY_TOLERANCE", "ChebyshevLP", "LPResult", "LPStatus"]
 
 #: HiGHS primal and dual feasibility tolerances.  The default 1e-7 accepted
@@ -35,8 +37,9 @@ __all__ = ["FEASIBILITY_TOLERANCE", "ChebyshevLP", "LPResult", "LPStatus"]
 FEASIBILITY_TOLERANCE = 1e-9
 #: HiGHS treats matrix entries below ``small_matrix_value`` (default 1e-9) as zero; rows are
 #: unit vectors here, so an entry of 1e-10 is a real slope.  1e-12 is the smallest HiGHS
-#: accepts; rows with non-zero entries below it are flagged by the float run (issue 10).
-SMALL_MATRIX_VALUE = 1e-12
+#: accepts; rows with non-zero entries below it are flagged by the float run (the certifier's
+#: :data:`~cnnregions.certify.certifier.SMALL_VALUE`, the one definition).
+SMALL_MATRIX_VALUE = SMALL_VALUE
 #: Rows with more columns than this are passed to HiGHS as sparse rows (non-zeros only).
 _SPARSE_FROM = 32
 #: Up to this dimension a stale row is overwritten in place (one call per coefficient).

@@ -203,12 +203,12 @@ class Path:
         A proof (a checked Motzkin certificate) is remembered like the float
         search's dual supports; a side found non-empty comes back with a point inside.
         """
-        empty, support, found, radius = self.cert.side_empty([r.key for r in self.rows], duals, center, t)
+        decision = self.cert.side_empty([r.key for r in self.rows], duals, center, t)
         self.set(p)
-        if not empty:
-            return found, radius
-        if layer is not None and support is not None:
-            _remember(self._certs[layer], key, support - {key})
+        if not decision.empty:
+            return decision.center, decision.radius
+        if layer is not None and decision.support is not None:
+            _remember(self._certs[layer], key, decision.support - {key})
         if t > self.max_rejected:
             self.max_rejected = t
         return None, 0.0 if np.isnan(t) else min(t, 0.0)

@@ -90,7 +90,7 @@ class Search:
         self.boundaries = frozenset(problem.starts[1:-1])
         self.pattern = np.zeros(self.n_neurons, dtype=bool)
         # Exact checks at every decision point (cnnregions.certify, issue 10).
-        self.cert = Certifier(problem, self.pattern, exact=problem.certify, immediate=immediate)
+        self.cert = Certifier.for_problem(problem, self.pattern, immediate=immediate)
         maxrows = len(problem.root_rows) + self.n_neurons + 1
         self.path = Path(problem.dim, problem.cap, problem.tol, maxrows, len(problem.maps), self.cert)
         self.layers = Layers(problem, self.path, self.cert)
