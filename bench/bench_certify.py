@@ -1,4 +1,4 @@
-"""Benchmark of certified counts (issue 10): the cost of ``certify=True`` over the float run.
+"""Benchmark of certified counts: the cost of ``certify=True`` over the float run.
 
 On Example 4 with d2 = 8 (seed 0) and the 3-hidden-layer peer fixture ckpt5490_d4_w10_nh3,
 both modes are timed in the same run, alternating (float, certify) ``--repeat`` times; the

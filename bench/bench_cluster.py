@@ -1,4 +1,4 @@
-"""Benchmark of the parallel backends, of checkpointing and of adaptive splitting (issues 4, 11).
+"""Benchmark of the parallel backends, of checkpointing and of adaptive splitting.
 
 (a) Real runs on this machine, on one network of 100,000+ regions (fully
 connected 5 -> 10 -> 10 -> 10, He initialisation, seed 0; every backend gives

@@ -1,4 +1,4 @@
-"""Benchmark of the exact counter (issue 2).
+"""Benchmark of the exact counter.
 
 Counts the paper's Example 4 networks (d2 = 1..8, seed = d2) and the peer fixtures,
 printing regions, LPs per region, regions per second, and the speed-up over the
@@ -8,7 +8,7 @@ a network of 50,000+ regions, and the peak Python memory of the search.
 
     python -m bench.bench_count            # everything (several minutes: the naive search is slow)
     python -m bench.bench_count --quick    # Example 4 only, naive on d2 <= 4
-    python -m bench.bench_count --baseline /path/to/old/clone   # old vs new, same run (issue 9)
+    python -m bench.bench_count --baseline /path/to/old/clone   # old vs new, same run
 
 ``--baseline TREE`` runs each network of the speed set (the 3- and 4-hidden-layer
 peer fixtures, Example 4 d2 = 8 with seeds 0..4, a one-layer stride-2 net with
@@ -46,7 +46,7 @@ def networks(quick):
             yield path.stem, load_network(path)
 
 
-#: The speed set of issue 9: (label, network spec) for ``_load``.
+#: The speed set: (label, network spec) for ``_load``.
 SPEED_SET = ([("ckpt5065_d4_w8_nh4", "ckpt5065_d4_w8_nh4"), ("ckpt5490_d4_w10_nh3", "ckpt5490_d4_w10_nh3"),
               ("ckpt5795_d4_w10_nh4", "ckpt5795_d4_w10_nh4")]
              + [(f"example4-d8 seed {s}", f"example4-d8@{s}") for s in range(5)]

@@ -1,4 +1,4 @@
-"""Knuth's estimate (``cnnregions estimate``) against sampling at the same time budget (issue 15).
+"""Knuth's estimate (``cnnregions estimate``) against sampling at the same time budget.
 
 For each network: the exact count (``count_regions``), then, for a few seeds, the
 Knuth estimate with a time budget of ``--seconds`` and the paper's sampling

@@ -5,7 +5,7 @@ side mean anything), the plain count, the graph (:func:`cnnregions.regions.regio
 and the count with every region exported (:func:`cnnregions.regions.export_regions`),
 each on one core with the same split; the plain count is run before and after the
 other two and its mean is the reference.  Times are CPU seconds of this process
-(every run is serial), so other jobs on the machine disturb them little.  Targets (issue 13): graph <= 4x the count,
+(every run is serial), so other jobs on the machine disturb them little.  Targets: graph <= 4x the count,
 export <= 1.2x.
 
 Networks: the paper's Example 4 with d2 = 8 (He initialisation, seed 0) and the

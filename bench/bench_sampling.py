@@ -1,4 +1,4 @@
-"""Benchmark of the sampling estimator (issue 5, item 1): points per second.
+"""Benchmark of the sampling estimator: points per second.
 
 Runs ``sample_regions`` with the paper's grid of stds on example1-d8, example4-d8
 and three larger CNNs (86, 208 and 544 neurons), and prints points per second and

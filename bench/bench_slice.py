@@ -14,7 +14,7 @@ and the regions are counted on the plane through them,
 
 Windowed planes are counted by the geometric engine (``cnnregions.geometry``).
 ``python bench/bench_slice.py --old ../main`` also times an older checkout's count of
-the same slice in the same run (the LP search before issue 16) and prints the speed
+the same slice in the same run (the LP search, before the geometric engine) and prints the speed
 ratio; it then counts a window of 4x the area (regions/s, peak memory), times the
 segment walk (breakpoints/s), and writes ``bench/results/slice.{json,md,png}`` and
 ``docs/slice.png``.  Every count runs in a fresh interpreter so that its peak memory

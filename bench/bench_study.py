@@ -1,4 +1,4 @@
-"""Search strategies for the maximum of R_{N,theta} at the same budget of exact counts (issue 12).
+"""Search strategies for the maximum of R_{N,theta} at the same budget of exact counts.
 
 For Example 4 (input 1x4x1, 2 filters 1x2, then d2 filters 1x2x2), each d2: the
 same He draws (seeds 0..D-1, counted once), then each strategy spends the same

@@ -1,4 +1,4 @@
-"""Counts in parallel across counts: a study of D draws with --jobs 1, then --jobs N, in one run (issue 12).
+"""Counts in parallel across counts: a study of D draws with --jobs 1, then --jobs N, in one run.
 
     python bench/bench_study_jobs.py                  # example4-d8, 50 draws, jobs 1 vs 2
 """

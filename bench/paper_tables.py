@@ -1,4 +1,4 @@
-"""The paper's Tables 1 and 2 with exact counts, and exact counting vs sampling (issue 5).
+"""The paper's Tables 1 and 2 with exact counts, and exact counting vs sampling.
 
 For Table 1 (Example 1: input 1x3x1, d1 filters 1x2, d1 = 1..8), Table 2 (Example 4:
 input 1x4x1, 2 filters 1x2, then d2 filters 1x2x2, d2 = 1..8) and the 2-D networks
@@ -80,7 +80,7 @@ def study(family: str, d: int, args) -> dict:
 def _search_budget(args) -> str:
     if hasattr(args, "search"):
         return f"{args.search} exact counts of `cnnregions study`'s search ({args.strategy})"
-    return f"a local search of {args.search_steps} steps"  # a report saved before issue 12
+    return f"a local search of {args.search_steps} steps"  # a report saved before `study` existed (local search only)
 
 
 def markdown(rows: list[dict], args) -> str:

@@ -1,4 +1,4 @@
-"""``compare``: exact counts beside the bounds and sampling (issue 5)."""
+"""``compare``: exact counts beside the bounds and sampling."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Certified counts (issue 10): exact arithmetic behind the float search.
+"""Certified counts: exact arithmetic behind the float search.
 
 - :mod:`.dyadic`: float64 arrays as exact integers times a power of two;
 - :mod:`.exact_network`: a network's composed layer maps under a pattern, exactly;

@@ -68,7 +68,7 @@ LONG_RUN = 60.0
 
 def _forecast(network, domain, args: argparse.Namespace) -> None:
     """Know before you wait: a short Knuth estimate (at most about a second), printed
-    on stderr when the count is forecast to take over a minute (issue 15)."""
+    on stderr when the count is forecast to take over a minute."""
     import sys
 
     from ..run.backends import resolve_jobs
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
-    if args.regions_out is not None and args.checkpoint is not None:  # issue 13: export refuses a checkpoint
+    if args.regions_out is not None and args.checkpoint is not None:  # export refuses a checkpoint
         raise InvalidParameterError("The '--regions-out' must come without '--checkpoint'. Got both instead.")
     if progress:
         _forecast(network, domain, args)
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                    domain=domain, scheduler=args.scheduler, connect_timeout=args.connect_timeout)
     with warnings.catch_warnings():
         warnings.showwarning = _warning_line
-        if args.regions_out is not None:  # issue 13: every region to a Parquet file
+        if args.regions_out is not None:  # every region to a Parquet file
             from ..regions.export import export_regions
 
             result = export_regions(network, args.regions_out, certify=args.certify, **options)

@@ -1,4 +1,4 @@
-"""Exact power-of-two rescaling of a network's neurons before the search (issue 15, item 5).
+"""Exact power-of-two rescaling of a network's neurons before the search.
 
 ReLU is positively homogeneous: dividing neuron ``j``'s row and bias by ``c > 0``
 divides its output by ``c``, and multiplying the next layer's column ``j`` by ``c``

@@ -18,7 +18,7 @@ unless it can be avoided) decides each neuron left.  (In a bounded domain the
 first layer is also screened once against the domain's box, :mod:`.screening`;
 the region's own bounding box, 2 dim LPs per layer entry, used to screen deeper
 layers too, but the cone bounds now spare far more LPs: 991 against 3,753 on a
-windowed plane of ``tests/enumerate/test_domains.py``.)  Every constant neuron goes through the certifier (issue 10).
+windowed plane of ``tests/enumerate/test_domains.py``.)  Every constant neuron goes through the certifier.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Layers:
             before = list(data.const)
             mark_missing_box(data.nhat, data.chat, data.const, data.active_const, range(len(before)),
                              *problem.root_box)
-            # certify: prove each flag exactly on the domain's box (issue 10)
+            # certify: prove each flag exactly on the domain's box
             marked = [i for i, c in enumerate(data.const) if c and not before[i]]
             cert.box_screened(0, marked, data.const, data.active_const)
 
@@ -85,7 +85,7 @@ class Layers:
         active_const = c > CANCELLATION * noise_c
         const_list, active_list = const.tolist(), active_const.tolist()
         if any(const_list) or self.cert.exact:
-            # cancellation: decide constant neurons on their exact maps (issue 10)
+            # cancellation: decide constant neurons on their exact maps
             nhat, chat = nhat.copy(), chat.copy()
             self.cert.constant_neurons(l, nhat, chat, const_list, active_list)
         self.cert.coefficients(nhat, const_list)

@@ -19,7 +19,7 @@ with no LP when it can:
   (float mode; in certify mode the LP and its checked certificate decide).
 
 Certificates and points are kept per layer and forgotten when its maps change.
-Every LP decision goes through the certifier (:mod:`cnnregions.certify`, issue 10):
+Every LP decision goes through the certifier (:mod:`cnnregions.certify`):
 in certify mode a side the LP rejects is proven empty or re-decided exactly.
 """
 
@@ -70,7 +70,7 @@ class Path:
     depth : int
         Number of layers (LP memory is kept per layer).
     cert : Certifier
-        Sees every side an LP rejects (issue 10).
+        Sees every side an LP rejects.
     """
 
     def __init__(self, dim: int, cap: float, tol: float, maxrows: int, depth: int, cert: Certifier) -> None:
@@ -173,7 +173,7 @@ class Path:
             if not cert.exact:
                 self.set(p)
                 raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {p + 1} rows")
-            t, center, duals = float("nan"), None, None  # certify: the exact solver decides (issue 10)
+            t, center, duals = float("nan"), None, None  # certify: the exact solver decides
         if t > self.tol and center is not None:
             slack = float(np.min(self.a[:p + 1] @ center + self.b[:p + 1]))
             t = min(t, slack)
@@ -198,7 +198,7 @@ class Path:
 
     def _certified_side(self, p: int, key: tuple[int, bool], layer: int | None, duals, center,
                         t: float) -> tuple[np.ndarray | None, float]:
-        """Certify mode (issue 10): prove the side the LP rejected empty, or take the exact answer.
+        """Certify mode: prove the side the LP rejected empty, or take the exact answer.
 
         A proof (a checked Motzkin certificate) is remembered like the float
         search's dual supports; a side found non-empty comes back with a point inside.

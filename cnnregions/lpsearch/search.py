@@ -25,7 +25,7 @@ the current region, and screening), :class:`~.path.Path` (the rows of the
 current region and the side tests) and :class:`Search` here (the traversal:
 branching, the depth-first stack, and subtrees as :class:`Node` values).
 
-Exactness (issue 10): every decision point calls the search's
+Exactness: every decision point calls the search's
 :class:`~cnnregions.certify.certifier.Certifier` (``cert``) -- constant neurons at
 layer entry and after box screening, sides rejected by an LP, regions emitted,
 radii near the tolerance.  In certify mode it proves each decision or replaces
@@ -89,7 +89,7 @@ class Search:
         self.starts = problem.starts
         self.boundaries = frozenset(problem.starts[1:-1])
         self.pattern = np.zeros(self.n_neurons, dtype=bool)
-        # Exact checks at every decision point (cnnregions.certify, issue 10).
+        # Exact checks at every decision point (cnnregions.certify).
         self.cert = Certifier.for_problem(problem, self.pattern, immediate=immediate)
         maxrows = len(problem.root_rows) + self.n_neurons + 1
         self.path = Path(problem.dim, problem.cap, problem.tol, maxrows, len(problem.maps), self.cert)
@@ -162,7 +162,7 @@ class Search:
         return Node(k, prefix, splits, frame.center, frame.radius, self._screen_of(k))
 
     def split_neurons(self) -> list[int]:
-        """Neurons whose hyperplanes split the current path's regions (issue 13: the
+        """Neurons whose hyperplanes split the current path's regions (the
         only neurons that can bound the current region with a facet, up to coincident ones)."""
         return [j for j, _ in self.path.splits()]
 
@@ -299,7 +299,7 @@ class Search:
                     continue
                 self.regions += 1
                 self.min_radius = min(self.min_radius, child.radius)
-                if on_region is not None:  # issue 13: region sink
+                if on_region is not None:  # region sink
                     on_region(prefix, child.center, child.radius, [j for j, _ in splits])
                 continue
             out.append(Node(k + 1, prefix, splits, child.center, child.radius, self._screen_of(k + 1)))

@@ -1,4 +1,4 @@
-"""Memory a network needs, checked before anything large is allocated (issue 15).
+"""Memory a network needs, checked before anything large is allocated.
 
 Three things grow with the architecture (float64, 8 bytes a number):
 

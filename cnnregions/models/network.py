@@ -86,7 +86,7 @@ class Network:
     @cached_property
     def affine_maps(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """Each layer as ``(M_l, c_l)`` with ``z_l = M_l x_{l-1} + c_l`` on flattened inputs."""
-        check_memory(self.architecture, stage="maps")  # before building dense matrices (issue 15)
+        check_memory(self.architecture, stage="maps")  # before building dense matrices
         maps = []
         for (h, w, _), layer, weight, bias in zip(self.architecture.shapes, self.architecture.layers,
                                                   self.weights, self.biases):
@@ -184,7 +184,7 @@ def he_network(architecture: Architecture, seed: int | np.random.Generator | Non
     if isinstance(seed, (int, np.integer)) and seed < 0:
         raise field_error("The 'seed'", "a non-negative integer", seed)
     check_parameters(architecture)  # before drawing: refuse what would not fit in memory
-    check_memory(architecture, stage="maps")  # before drawing weights nothing could use (issue 15)
+    check_memory(architecture, stage="maps")  # before drawing weights nothing could use
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     weights, biases = [], []
     for shape in architecture.weight_shapes():

@@ -20,7 +20,7 @@ other line must be a valid record of this count (known piece, not repeated,
 non-negative integers, finite floats, nodes that fit the network) or the file
 is refused, naming the line.
 
-Each record says whether its task was ``certified`` (issue 10): a certified count
+Each record says whether its task was ``certified``: a certified count
 (``certify=True``) reuses certified records only and searches the others again;
 its record of such a task replaces the uncertified one (and that one's child
 tasks), the only case where a piece may appear twice.  A float count reuses both.
@@ -134,7 +134,7 @@ def decode_node(data: object, shape: NodeShape) -> Node:
     return Node(k, prefix, pairs, center, float(radius), screen)
 
 
-#: A record's exactness fields (issue 10, :mod:`cnnregions.certify`): ``certified`` (true or
+#: A record's exactness fields (:mod:`cnnregions.certify`): ``certified`` (true or
 #: false), then counts (non-negative integers).
 _EXACTNESS = ("certified", "unresolved", "certificates", "exact_decisions", "disagreements")
 
@@ -341,7 +341,7 @@ def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, 
                 raise _bad("a 'check' digest that matches the line", "a line edited after it was written")
             known = done.get(piece)
             if known is not None:
-                # A certified count searches again a task recorded uncertified (issue 10): its
+                # A certified count searches again a task recorded uncertified: its
                 # certified record replaces the earlier one, whose child tasks are forgotten.
                 if not (entry.stats.certified and not known.stats.certified):
                     raise _bad("a task recorded once", f"piece {list(piece)} again (only a certified record "

@@ -1,4 +1,4 @@
-"""Worker processes end when the process that started them is gone (issue 15, item 6).
+"""Worker processes end when the process that started them is gone.
 
 After ``kill -9`` of a ``count --jobs N`` run, loky's workers would finish their
 subtree and then idle for minutes (loky's idle timeout) holding memory and cores.

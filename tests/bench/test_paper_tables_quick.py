@@ -1,4 +1,4 @@
-"""bench/paper_tables.py in quick mode produces the Markdown tables and the chart (issue 5)."""
+"""bench/paper_tables.py in quick mode produces the Markdown tables and the chart."""
 
 import json
 import subprocess

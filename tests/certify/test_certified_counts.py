@@ -1,4 +1,4 @@
-"""Certified counts (issue 10) on hand-made networks with counts derived by hand,
+"""Certified counts on hand-made networks with counts derived by hand,
 degenerate nets against the brute-force reference, and the peer fixtures."""
 
 import json
@@ -274,7 +274,7 @@ def test_certify_survives_a_failing_lp_solver(monkeypatch):
 
 
 def test_certified_statistics_add_up_over_adaptive_tasks(tmp_path):
-    # issue 10 on issue 11's adaptive split: small budgets split the certified search into
+    # Certified counts on the adaptive split: small budgets split the certified search into
     # many tasks; the count, the proof and the exact decisions do not depend on the split.
     net = he_network(paper_architecture("example4-d4"), seed=0)
     whole = count_regions(net, certify=True, budget=None, split=1)

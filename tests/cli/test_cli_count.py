@@ -1,4 +1,4 @@
-"""``cnnregions count``: output, Table 1 through the CLI, and every bad input of issue 2."""
+"""``cnnregions count``: output, Table 1 through the CLI, and every bad input (one line, exit code 2)."""
 
 import json
 import subprocess

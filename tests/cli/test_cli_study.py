@@ -1,4 +1,4 @@
-"""``cnnregions study``: the JSON keys, the files of --out, and every bad input of issue 12."""
+"""``cnnregions study``: the JSON keys, the files of --out, and every bad input (one line, exit code 2)."""
 
 import json
 

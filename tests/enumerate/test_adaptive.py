@@ -1,4 +1,4 @@
-"""Adaptive splitting (issue 11): tasks stop at a work budget and hand back their unexplored nodes."""
+"""Adaptive splitting: tasks stop at a work budget and hand back their unexplored nodes."""
 
 from math import comb
 
@@ -86,7 +86,7 @@ def test_bad_budget_is_refused(budget):
         count_regions(net, budget=budget)
 
 
-# -- progress: inside long subtrees, plain lines in logs, rates of this run only (issue 15) --------
+# -- progress: inside long subtrees, plain lines in logs, rates of this run only --------
 
 
 def test_progress_moves_inside_one_large_subtree():

@@ -1,4 +1,4 @@
-"""The same count on every backend: serial, local processes (loky), dask (issue 4)."""
+"""The same count on every backend: serial, local processes (loky), dask."""
 
 import json
 import socket

@@ -1,4 +1,4 @@
-"""Checkpoint and resume (issues 4, 11 and 15)."""
+"""Checkpoint and resume: across backends and budgets, refusals of damaged, foreign and locked files."""
 
 import json
 import os
@@ -110,7 +110,7 @@ def test_sigkill_mid_run_then_resume(tmp_path, jobs):
     assert resumed["sum_task_seconds"] > 0 and resumed["max_task_seconds"] <= resumed["sum_task_seconds"]
 
 
-# -- a second writer, damaged or forged records, an old version, unwritable places (issue 15) -----
+# -- a second writer, damaged or forged records, an old version, unwritable places -----
 
 
 def _small_run(path, **kw):

@@ -220,7 +220,7 @@ def test_domain_counts_do_not_depend_on_jobs():
         assert (one.regions, one.lps, one.nodes) == (two.regions, two.lps, two.nodes)
 
 
-# -- domains do their own work (issue 14): a new domain is one class --------------------------
+# -- domains do their own work: a new domain is one class --------------------------
 
 class Shifted(Domain):
     """All of the input space seen from ``shift`` (x = shift + v): a domain written only against Domain."""

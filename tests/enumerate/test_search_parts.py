@@ -1,4 +1,4 @@
-"""The search's parts (issue 9): the path's one update routine, and the LP-sparing
+"""The search's parts: the path's one update routine, and the LP-sparing
 devices (cone bounds, probes) change LPs only, never the regions found."""
 
 import numpy as np

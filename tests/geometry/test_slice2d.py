@@ -134,7 +134,7 @@ def test_showcase_slice_has_the_region_the_lp_search_misses():
     net = he_network(BENCH, seed=0)
     plane = Plane(*digit_images(), WINDOW)
     polygons = slice_polygons(net, plane)
-    assert len(polygons) >= 35027          # the LP search finds 35,026 (issue 16)
+    assert len(polygons) >= 35027          # the LP search finds 35,026
     assert len({np.packbits(p.pattern).tobytes() for p in polygons}) == len(polygons)
     area = (WINDOW[1] - WINDOW[0]) * (WINDOW[3] - WINDOW[2])
     assert abs(sum(p.area for p in polygons) / area - 1) < 1e-9

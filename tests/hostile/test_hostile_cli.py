@@ -1,4 +1,4 @@
-"""Issue 15, items 7 and 8: command-line and API parameter errors."""
+"""Command-line and API parameter errors."""
 
 from __future__ import annotations
 

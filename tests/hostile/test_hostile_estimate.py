@@ -1,4 +1,4 @@
-"""Know before you wait: Knuth's estimator against exact counts (issue 15)."""
+"""Know before you wait: Knuth's estimator against exact counts."""
 
 from __future__ import annotations
 

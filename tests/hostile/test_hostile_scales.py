@@ -1,4 +1,4 @@
-"""Issue 15, item 5: extreme scales are rescaled exactly, or refused; never a wrong count."""
+"""Extreme scales are rescaled exactly, or refused; never a wrong count."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 15, item 3: --connect-timeout bounds the whole handshake with a scheduler.
+"""--connect-timeout bounds the whole handshake with a scheduler.
 
 Every server here is a local socket on 127.0.0.1 that is not a dask scheduler: the
 command must end in one line (exit 2) without waiting for dask's own timeouts."""

@@ -1,4 +1,4 @@
-"""Issue 15, item 6: SIGTERM ends a count like Ctrl-C (checkpoint kept, resume said);
+"""SIGTERM ends a count like Ctrl-C (checkpoint kept, resume said);
 workers do not outlive a parent killed with SIGKILL."""
 
 from __future__ import annotations

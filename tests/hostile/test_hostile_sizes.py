@@ -1,4 +1,4 @@
-"""Issue 15, item 1 (size side): architectures too large are refused at once, with
+"""Architectures too large are refused at once, with
 bounded memory; ``bounds`` stays exact and refuses only what it cannot finish."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Resource bombs in input files (issue 15, item 1): refused from headers, in bounded memory, in one line."""
+"""Resource bombs in input files: refused from headers, in bounded memory, in one line."""
 
 import io
 import json

@@ -82,7 +82,7 @@ def test_every_subcommand_reports_the_resolver_s_description(files, capsys, argv
 
 
 def test_imported_onnx_is_not_reported_as_he_initialised(tmp_path, capsys):
-    # issue 14: `cnnregions sample model.onnx` printed "He initialisation, seed 0"
+    # The weights come from the file: the summary must say so, not "He initialisation, seed 0".
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
 

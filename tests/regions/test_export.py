@@ -59,7 +59,7 @@ def test_refuses_checkpoint_and_bad_path(tmp_path):
 
 @pytest.mark.parametrize("budget", [None, 40, 400])
 def test_work_budget_changes_the_parts_not_the_rows(tmp_path, budget):
-    """Adaptive tasks (issue 11): each piece writes its own part, the regions completed while a
+    """Adaptive tasks: each piece writes its own part, the regions completed while a
     stopped task deepens its leftover included; under any budget the rows are the count's
     regions, each once, and loky workers give the same file as one process."""
     net = he_network(paper_architecture("example4-d3"), seed=3)

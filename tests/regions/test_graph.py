@@ -215,7 +215,7 @@ def test_degenerate_weights_against_brute_force(name, net):
 
 
 def test_graph_does_not_depend_on_the_work_budget():
-    """Small budgets (issue 11: tasks stop and hand back child pieces): the same regions and facets."""
+    """Small budgets (tasks stop and hand back child pieces): the same regions and facets."""
     net = he_network(paper_architecture("example4-d3"), seed=2)
     whole = region_graph(net, split=1, budget=None)
     pieces = region_graph(net, split=4, budget=40)

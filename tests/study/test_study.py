@@ -1,4 +1,4 @@
-"""``cnnregions.study``: draws, searches, checkpoint and resume, the best network's file (issue 12)."""
+"""``cnnregions.study``: draws, searches, checkpoint and resume, the best network's file."""
 
 import numpy as np
 import pytest
