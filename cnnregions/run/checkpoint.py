@@ -301,7 +301,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, initial: int):
+def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, initial: int):  # noqa: C901  one check per refusal, in file order
     lines = raw.split(b"\n")
     complete = lines[:-1]  # the part after the last newline is a torn write (or empty)
     if not complete:

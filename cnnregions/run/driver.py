@@ -76,7 +76,7 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
         yield from batch
 
 
-def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = None,  # noqa: PLR0913  the public API
+def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = None,  # noqa: PLR0913  public API, keyword-only
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
                   budget: int | None = DEFAULT_BUDGET,
                   progress: bool | Callable[[int, int, int], None] = False,

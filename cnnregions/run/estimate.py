@@ -142,7 +142,7 @@ def upper_bound(network: Network) -> tuple[int | None, str | None]:
     return min(found, key=lambda item: item[0]) if found else (None, None)
 
 
-def estimate_regions(network: Network, *, domain: Domain | None = None, tol: float = DEFAULT_TOLERANCE,
+def estimate_regions(network: Network, *, domain: Domain | None = None, tol: float = DEFAULT_TOLERANCE,  # noqa: PLR0913  public API, keyword-only
                      max_dives: int | None = 1000, max_seconds: float | None = 10.0, level: float = 0.95,
                      strata: int = 16, seed: int | np.random.Generator | None = None,
                      bound: bool = True) -> TreeEstimate:

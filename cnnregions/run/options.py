@@ -60,7 +60,7 @@ class RunSettings:
         return self.tasks.sink
 
     @classmethod
-    def checked(cls, *, n_jobs: object, tol: float, split: object, budget: object, progress: object,  # noqa: PLR0913
+    def checked(cls, *, n_jobs: object, tol: float, split: object, budget: object, progress: object,  # noqa: PLR0913  count_regions' options
                 scheduler: object, checkpoint: object, connect_timeout: object, certify: object,
                 sink: object) -> RunSettings:
         """Check every option (one line naming the first bad one), in the order of the signature."""

@@ -39,7 +39,7 @@ def _needed(fraction: float, regions: int) -> int:
     return max(1, math.ceil(round(fraction * regions, 9)))
 
 
-def points_to_coverage(network: Network, regions: int | np.ndarray, *, max_points: int,
+def points_to_coverage(network: Network, regions: int | np.ndarray, *, max_points: int,  # noqa: PLR0913  public API, keyword-only
                        fractions: Sequence[float] = (0.5, 0.9, 0.99), stds: Sequence[float] = DEFAULT_STDS,
                        reduce: str = "max", seed: int | np.random.Generator | None = None,
                        chunk_size: int | None = None, max_memory: int = DEFAULT_MAX_MEMORY) -> CoverageResult:

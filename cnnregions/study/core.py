@@ -152,7 +152,7 @@ def search_maximum(architecture: Architecture, starts: list[tuple[Network, int]]
     return best, trajectory
 
 
-def run_study(architecture: Architecture, *, draws: int = 20, seed: int = 0, search: int = 180,
+def run_study(architecture: Architecture, *, draws: int = 20, seed: int = 0, search: int = 180,  # noqa: PLR0913  public API, keyword-only
               strategy: str = DEFAULT_STRATEGY, n_jobs: int = 1, scheduler=None,
               checkpoint: str | os.PathLike | None = None, best_out: str | os.PathLike | None = None,
               tol: float = DEFAULT_TOLERANCE, population: int = DEFAULT_POPULATION,
