@@ -51,7 +51,7 @@ def require_flint() -> None:
     except ImportError:
         raise CertifyUnavailable(
             "The 'certify' option needs python-flint. Got no python-flint installed instead "
-            "(pip install 'cnnregions[certify]').") from None
+            "(pip install python-flint, a dependency of cnnregions).") from None
 
 
 def _float_row(row, scale: float) -> tuple[np.ndarray, float] | None:

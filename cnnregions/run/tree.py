@@ -13,6 +13,7 @@ values, summed as the tasks come back.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ class TreeRun:
                     problem.n_neurons, problem.dim, tuple(int(s) for s in problem.starts)), len(initial))
             reused, todo = _replay(initial, store.done if store is not None else {}, settings.certify)
             workers = _local_workers(settings.n_jobs, len(todo)) if client is None else workers_of(client)
-            total = self._run(problem, todo, own + reused, store, workers, client)
+            total = self._run(engine, problem, todo, own + reused, store, workers, client)
         finally:
             if store is not None:
                 store.close()
@@ -96,13 +97,15 @@ class TreeRun:
                 "tol": float(self.settings.tol), "split": self.settings.split, "budget": self.settings.tasks.budget,
                 "subtrees": len(initial), "frontier": frontier_digest(initial)}
 
-    def _run(self, problem: SearchProblem, todo: list[Task], total: Stats, store, workers: int, client) -> Stats:
+    def _run(self, engine: TreeEngine, problem: SearchProblem, todo: list[Task], total: Stats,
+             store, workers: int, client) -> Stats:
         """Search the tasks left (and their children as they come back); the sum of everything."""
         settings, sink = self.settings, self.settings.sink
+        options = dataclasses.replace(settings.tasks, engine=engine)  # every task searched by this engine
         report = make_reporter(settings.progress, total)
         queued = len(todo)
         try:
-            with Pool(problem, settings.tasks, n_jobs=workers if client is None else 1, client=client) as pool:
+            with Pool(problem, options, n_jobs=workers if client is None else 1, client=client) as pool:
                 for task in todo:
                     pool.submit(task)
                 for result in pool.results():
