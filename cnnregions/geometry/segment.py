@@ -28,7 +28,7 @@ from .exact import ExactChain, first_layer_row, from_float, rat
 from .lines import UNIT, FloatChain, LineLayers, round_up
 from .polygon import _crossing
 
-__all__ = ["SegmentEngine", "SegmentRegions"]
+__all__ = ["Breakpoints", "Intervals", "SegmentEngine", "SegmentRegions"]
 
 #: Intervals per batch of a deeper layer.
 CHUNK = 1024
