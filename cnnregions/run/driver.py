@@ -24,7 +24,7 @@ from ..core.results import Region, RegionCount
 from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT
 from .engines import engine_for
-from .options import RunSettings, check_certify
+from .settings import RunSettings, check_certify
 from .tasks import DEFAULT_BUDGET
 from .tree import TreeRun
 

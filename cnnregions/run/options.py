@@ -1,5 +1,4 @@
-"""Validation of the run options of :func:`~.driver.count_regions`, into one
-:class:`RunSettings` value.
+"""Validation of the run options of :func:`~.driver.count_regions`.
 
 Each check raises the package's one-line :class:`~cnnregions.InvalidParameterError`
 naming the parameter, what it must be and what it got, instead of a raw
@@ -11,72 +10,12 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from .._validation import InvalidParameterError, field_error
-from .backends import DEFAULT_CONNECT_TIMEOUT, resolve_jobs
-from .tasks import TaskOptions
+from .._validation import field_error
 
-__all__ = ["RunSettings", "check_certify", "check_run_options"]
-
-
-def check_certify(certify: object) -> bool:
-    """A checked ``certify`` (python-flint required when True)."""
-    if not isinstance(certify, (bool, np.bool_)):
-        raise field_error("The 'certify'", "True or False", certify)
-    if certify:
-        from ..certify import require_flint
-
-        require_flint()
-    return bool(certify)
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """The checked settings of one count (see :func:`~.driver.count_regions` for each).
-
-    ``n_jobs`` is a number of local processes (-1 resolved to every core); ``tasks`` holds
-    what travels with every task (budget, certify, sink, the tree engine).
-    """
-
-    n_jobs: int
-    tol: float
-    split: int
-    tasks: TaskOptions
-    progress: Any = False
-    scheduler: Any = None
-    checkpoint: str | os.PathLike | None = None
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-
-    @property
-    def certify(self) -> bool:
-        return self.tasks.certify
-
-    @property
-    def sink(self) -> Any:
-        return self.tasks.sink
-
-    @classmethod
-    def checked(cls, *, n_jobs: object, tol: float, split: object, budget: object, progress: object,  # noqa: PLR0913  count_regions' options
-                scheduler: object, checkpoint: object, connect_timeout: object, certify: object,
-                sink: object) -> RunSettings:
-        """Check every option (one line naming the first bad one), in the order of the signature."""
-        if (isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, (int, np.integer))
-                or not (n_jobs >= 1 or n_jobs == -1)):
-            raise field_error("The 'n_jobs'", "a positive integer or -1 (all cores)", n_jobs)
-        check_run_options(progress=progress, checkpoint=checkpoint, connect_timeout=connect_timeout)
-        certify = check_certify(certify)
-        if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
-            raise field_error("The 'split'", "a positive integer", split)
-        if sink is not None and checkpoint is not None:
-            raise InvalidParameterError("The 'checkpoint' must be None when regions are exported or collected. "
-                                        "Got a checkpoint together with a region sink instead.")
-        tasks = TaskOptions(budget=budget, certify=certify, sink=sink)  # type: ignore[arg-type]  # checked there
-        return cls(resolve_jobs(n_jobs), tol, int(split), tasks, progress, scheduler, checkpoint,  # type: ignore[arg-type]
-                   float(connect_timeout))  # type: ignore[arg-type]
+__all__ = ["check_run_options"]
 
 
 def check_run_options(*, progress: object, checkpoint: object, connect_timeout: object) -> None:

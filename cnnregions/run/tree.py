@@ -25,8 +25,8 @@ from ..core.stats import Stats
 from ..models.network import Network
 from .backends import Pool, connect, cpu_count, workers_of
 from .checkpoint import Checkpoint, NodeShape
-from .options import RunSettings
 from .progress import make_reporter
+from .settings import RunSettings
 from .tasks import Task, frontier_digest, make_tasks, split_tree
 
 __all__ = ["TreeRun"]
