@@ -38,15 +38,29 @@ __all__ = ["Counted", "Engine", "Runner", "Searcher", "TreeEngine"]
 class Searcher(Protocol):
     """The search state of a tree engine in one process (:class:`cnnregions.lpsearch.search.Search`).
 
-    It holds one path of the tree at a time; its statistics grow as it searches.
+    It holds one path of the tree at a time; its statistics grow as it searches.  Plain
+    attributes or read-only properties both satisfy the members below: ``pattern`` (the
+    current region's pattern while ``dfs`` yields it), ``leftover`` (the nodes a budgeted
+    ``dfs`` left), the counts so far, and ``cert`` (its :class:`~cnnregions.certify.Certifier`).
     """
 
-    pattern: np.ndarray
-    leftover: list[Node]
-    regions: int
-    nodes: int
-    min_radius: float
-    cert: Any
+    @property
+    def pattern(self) -> np.ndarray: ...
+
+    @property
+    def leftover(self) -> list[Node]: ...
+
+    @property
+    def regions(self) -> int: ...
+
+    @property
+    def nodes(self) -> int: ...
+
+    @property
+    def min_radius(self) -> float: ...
+
+    @property
+    def cert(self) -> Any: ...
 
     @property
     def lps(self) -> int: ...
