@@ -29,6 +29,9 @@ POINTS = [np.eye(4)[0], np.eye(4)[1], np.eye(4)[2]]
     (Segment(POINTS[0], POINTS[1]), False, None, IntervalEngine),
 ])
 def test_each_domain_has_one_engine(domain, certify, sink, engine):
+    if engine is LPEngine:  # the tree engine: the LP search, or an engine built on it (a compiled kernel)
+        engine = type(engines.tree_engine())
+        assert issubclass(engine, LPEngine)
     assert type(engines.engine_for(domain, certify=certify, sink=sink)) is engine
 
 
