@@ -52,6 +52,7 @@ class _Recording(LPEngine):
 
 def test_a_tree_engine_plugs_in_through_its_searcher(monkeypatch):
     net = he_network(paper_architecture("example4-d3"), seed=1)
+    monkeypatch.setattr(engines, "tree_engine", LPEngine)          # the reference search state
     plain = count_regions(net, budget=40)
     monkeypatch.setattr(engines, "tree_engine", _Recording)
     _Recording.made = []
