@@ -14,12 +14,40 @@ from collections.abc import Sequence
 import numpy as np
 
 from .errors import InvalidParameterError
+from .outfiles import atomic_output
 from .slices import SlicePolygon
 
 __all__ = ["pattern_color", "plot_line", "plot_slice", "save_line_plot", "save_slice_plot"]
 
 #: Labels of the three inputs the plane goes through, at (0, 0), (1, 0), (0, 1).
 POINT_LABELS = ("A", "B", "C")
+
+
+def image_format(path: str | os.PathLike) -> str:
+    """The image format of ``path`` from its suffix (``png`` without one), checked before any work.
+
+    The file is written under the very name given (matplotlib would append ``.png``
+    to a name without a suffix).
+    """
+    suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    if not suffix:
+        return "png"
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        return suffix  # the drawing itself says that matplotlib is missing
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        raise InvalidParameterError(f"The output '{os.fspath(path)}' must end in an image suffix "
+                                    f"({', '.join('.' + f for f in sorted(formats))}). Got '.{suffix}' instead.")
+    return suffix
+
+
+def save_figure(fig, path: str | os.PathLike) -> None:
+    """Write ``fig`` to ``path`` atomically (:func:`cnnregions.outfiles.atomic_output`), format from the suffix."""
+    fmt = image_format(path)
+    with atomic_output(path, f"The output '{os.fspath(path)}'") as tmp, open(tmp, "wb") as fh:
+        fig.savefig(fh, format=fmt)
 
 
 def pattern_color(pattern: np.ndarray) -> tuple[float, float, float]:
@@ -94,11 +122,7 @@ def plot_slice(polygons: Sequence[SlicePolygon], window: tuple[float, float, flo
 def save_slice_plot(polygons: Sequence[SlicePolygon], window: tuple[float, float, float, float],
                     path: str | os.PathLike, **kwargs) -> None:
     """:func:`plot_slice` and write the figure to ``path`` (format from its suffix, e.g. ``.png``, ``.svg``)."""
-    fig = plot_slice(polygons, window, **kwargs)
-    try:
-        fig.savefig(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise InvalidParameterError(f"The output '{os.fspath(path)}' must be a writable image path. Got {exc} instead.") from None
+    save_figure(plot_slice(polygons, window, **kwargs), path)
 
 
 def plot_line(result, *, title: str | None = None, figsize: tuple[float, float] = (9.0, 3.2), dpi: int = 150):
@@ -134,8 +158,4 @@ def plot_line(result, *, title: str | None = None, figsize: tuple[float, float] 
 
 def save_line_plot(result, path: str | os.PathLike, **kwargs) -> None:
     """:func:`plot_line` and write the figure to ``path``."""
-    fig = plot_line(result, **kwargs)
-    try:
-        fig.savefig(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise InvalidParameterError(f"The output '{os.fspath(path)}' must be a writable image path. Got {exc} instead.") from None
+    save_figure(plot_line(result, **kwargs), path)

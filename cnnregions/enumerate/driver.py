@@ -212,6 +212,12 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
                                        and not certify and sink is None):
         from ..geometry.count import count_geometric
 
+        if checkpoint is not None:  # one pass, nothing to resume: refused rather than ignored
+            raise InvalidParameterError("The 'checkpoint' must be None for a segment or a windowed plane (split "
+                                        "exactly in one pass). Got a checkpoint path instead.")
+        if certify:  # a segment's walk is exact already (proven float bounds, else rationals)
+            raise InvalidParameterError("The 'certify' must be False for a segment (its count is exact already: no "
+                                        "tolerance). Got True instead.")
         return count_geometric(network, domain, n_jobs=n_jobs, progress=progress)
     if sink is not None and isinstance(domain, Segment):
         raise InvalidParameterError("The 'domain' must be a Space, Box or Plane when regions are exported or "

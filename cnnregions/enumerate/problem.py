@@ -120,7 +120,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     if domain is None:
         domain = Space()
     elif not isinstance(domain, Domain):
-        raise field_error("The 'domain'", "None, a Box or a Plane", domain)
+        raise field_error("The 'domain'", "None or a domain (Space, Box, Plane or Segment)", domain)
     dim_x = network.architecture.input_dim
     check_memory(network.architecture, dim=2 if isinstance(domain, Plane) else dim_x)  # issue 15
     maps = rescale_maps(network.affine_maps)  # exact powers of two: no overflow or underflow (issue 15)

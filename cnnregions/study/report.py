@@ -89,8 +89,6 @@ def plot_study(result: StudyResult, title: str, *, figsize=(8.0, 4.6), dpi: int 
 
 def save_study_plot(result: StudyResult, path: str | os.PathLike, title: str) -> None:
     """:func:`plot_study` written to ``path`` (format from the suffix)."""
-    fig = plot_study(result, title)
-    try:
-        fig.savefig(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise InvalidParameterError(f"The output '{os.fspath(path)}' must be a writable image path. Got {exc} instead.") from None
+    from ..plots import save_figure
+
+    save_figure(plot_study(result, title), path)
