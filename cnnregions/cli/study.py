@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _writable_dir(path: str) -> Path:
-    what = f"The '--out' folder '{path}'"
+    what = f"The '--out' directory '{path}'"
     check_folder_output(path, what)
     out = Path(path)
     try:

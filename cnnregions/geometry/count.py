@@ -18,8 +18,9 @@ import numpy as np
 from .._validation import field_error
 from ..enumerate.domain import Plane, Segment
 from ..enumerate.results import Region, RegionCount
+from ..models.limits import check_memory
 from ..models.network import Network
-from .lines import Layers
+from .lines import Layers, scaled_slice
 from .segment import SegmentEngine, SegmentRegions
 from .slice2d import SliceEngine
 
@@ -48,7 +49,8 @@ def _refine(layers: Layers, origin: np.ndarray, basis: np.ndarray, window, first
 def _tasks(network: Network, plane: Plane, window, n_jobs: int, polygons: bool):
     """Results of :func:`_refine` for chunks of layer-1 pieces (and the engine that split layer 1)."""
     origin, basis = plane.input_map(network.architecture.input_dim)
-    layers = Layers(network)
+    check_memory(network.architecture, dim=2, stage="maps")
+    layers, origin, basis = scaled_slice(network, origin, basis)
     engine = SliceEngine(layers, origin, basis, window)
     P, R, nv, pattern = engine.first_layer()
     size = max(TASK_PIECES, -(-len(nv) // (4 * n_jobs))) if n_jobs > 1 else max(len(nv), 1)
@@ -117,7 +119,9 @@ def segment_regions(network: Network, segment: Segment) -> SegmentRegions:
     if not isinstance(segment, Segment):
         raise field_error("The 'segment'", "a cnnregions.enumerate.Segment", segment)
     origin, basis = segment.input_map(network.architecture.input_dim)
-    return SegmentEngine(network, origin, basis).run()
+    check_memory(network.architecture, dim=1, stage="maps")
+    layers, origin, basis = scaled_slice(network, origin, basis)
+    return SegmentEngine(layers, origin, basis).run()
 
 
 def count_geometric(network: Network, domain: Plane | Segment, *, n_jobs: int = 1, progress=None) -> RegionCount:

@@ -18,6 +18,7 @@ Nothing in a file is ever executed: object arrays are refused from their header
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -122,7 +123,20 @@ class NpyHeader:
 
 
 def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:100] or type(exc).__name__
+    """The first sentence of ``exc``'s message (whole sentences only, never cut mid-word), at most ~100 characters."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return type(exc).__name__
+    if "Failed to read all data" in text or isinstance(exc, EOFError):
+        found = re.search(r"Expected .*? elements, could (?:only read \d+ elements|not read any data)", text)
+        return f"a file whose data ends early ({found.group(0)})" if found else "a file whose data ends early"
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    out = sentences[0]
+    for sentence in sentences[1:]:
+        if len(out) + 1 + len(sentence) > 100:
+            break
+        out += " " + sentence
+    return out if len(out) <= 100 else out[:97].rsplit(" ", 1)[0] + "..."
 
 
 def _read_data(open_: Callable[[], IO[bytes]], what: str) -> np.ndarray:
