@@ -167,7 +167,11 @@ class Box(Domain):
 
     def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
         lo, hi = self.bounds(dim)
-        return (lo + hi) / 2, float(np.min(hi - lo)) / 2
+        with np.errstate(over="ignore"):  # bounds near float64's largest number: halve first
+            center, width = (lo + hi) / 2, hi - lo
+        center = np.where(np.isfinite(center), center, lo / 2 + hi / 2)
+        half = np.where(np.isfinite(width), width / 2, hi / 2 - lo / 2)
+        return center, float(np.min(half))
 
     def digest(self) -> str:
         return self._hash(self.lo, self.hi)

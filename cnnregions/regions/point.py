@@ -134,7 +134,8 @@ def region_of(network: Network, x: object, *, domain: Box | Space | None = None,
     check_bytes(3 * 8 * rows * rows, "The region's facet search", f"a {rows:,} x {rows:,} Gram matrix of its halfspaces",
                 "the region of one input of so wide a network is too large to describe here")
     pieces = AffinePieces.from_problem(problem)
-    preactivations = network.preactivations(point[None, :])
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below, in one line
+        preactivations = network.preactivations(point[None, :])
     if not all(np.all(np.isfinite(z)) for z in preactivations):
         raise InvalidParameterError(
             f"The 'x' must keep every pre-activation within float64's range. Got a point of size "
@@ -144,7 +145,8 @@ def region_of(network: Network, x: object, *, domain: Box | Space | None = None,
     if np.any(pattern & zero):
         pattern &= ~zero
         G, h, varies, zero = pieces.full(pattern)
-    values = G @ u + h
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = G @ u + h
     if not np.all(np.isfinite(values)):
         raise InvalidParameterError(
             f"The 'x' must keep every pre-activation within float64's range. Got a point of size "
