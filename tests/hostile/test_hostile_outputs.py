@@ -80,7 +80,7 @@ def test_every_writer_refuses_a_bad_path_in_one_line_before_any_work(tmp_path, c
 
 
 @pytest.mark.parametrize("writer", ["graph -o", "count --regions-out", "plot-line -o", "study --checkpoint",
-                                    "count --checkpoint", "convert -o"])
+                                    "count --checkpoint", "convert -o", "study --best-out"])
 def test_a_fifo_is_refused_at_once_not_blocked_on(tmp_path, writer):
     fifo = tmp_path / f"fifo{_SUFFIX.get(writer, '')}"
     os.mkfifo(fifo)
@@ -135,8 +135,8 @@ def test_plot_line_writes_exactly_the_path_it_reports(tmp_path, capsys):
 FSIZE = 512  # bytes: smaller than any network, picture, graph or Parquet file written here
 
 
-@pytest.mark.parametrize("writer", ["graph -o", "convert -o", "plot-slice -o", "count --regions-out",
-                                    "study --best-out"])
+@pytest.mark.parametrize("writer", ["graph -o", "convert -o", "plot-slice -o", "plot-line -o",
+                                    "count --regions-out", "study --best-out"])
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, writer):
     out = tmp_path / f"out{_SUFFIX[writer]}"
     out.write_bytes(b"the user's valid file")
