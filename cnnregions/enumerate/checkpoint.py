@@ -12,13 +12,14 @@ A line is written with one ``write`` call as soon as the task is done and
 fsync'd at least every :data:`SYNC_SECONDS` (and on close): a killed process
 loses nothing that was written; a crash of the machine loses at most the last
 second's tasks, which a resume searches again.  Re-running the same count with
-the same file skips the recorded tasks and gives the same result.  The file is
-locked (``flock``) while a count uses it: a second count on it is refused.  A
-file written for another network or other settings, or by another checkpoint
-version, is refused; a torn last line (killed while writing) is dropped; every
-other line must be a valid record of this count (known piece, not repeated,
-non-negative integers, finite floats, nodes that fit the network) or the file
-is refused, naming the line.
+the same file skips the recorded tasks and gives the same result.  The file is a
+:class:`~cnnregions.linestore.LineStore` (the study's checkpoint is one too): locked
+(``flock``) while a count uses it, so a second count on it, also through a symbolic
+link, is refused.  A file written for another network or other settings, or by
+another checkpoint version, is refused; a torn last line (killed while writing) is
+dropped; every other line must be a valid record of this count (known piece, not
+repeated, non-negative integers, finite floats, nodes that fit the network, a check
+digest) or the file is refused, naming the line.
 
 Each record says whether its task was ``certified`` (issue 10): a certified count
 (``certify=True``) reuses certified records only and searches the others again;

@@ -130,8 +130,9 @@ def region_of(network: Network, x: object, *, domain: Box | Space | None = None,
         if not np.all((lo < point) & (point < hi)):
             i = int(np.argmax(~((lo < point) & (point < hi))))
             raise InvalidParameterError(f"The 'x' must lie inside the box. Got x[{i}] = {point[i]} instead.")
-    rows = network.architecture.n_neurons + len(problem.root_rows)  # the facet search's Gram matrix: rows^2
-    check_bytes(3 * 8 * rows * rows, "The region's facet search", f"a {rows:,} x {rows:,} Gram matrix of its halfspaces",
+    halfspaces = network.architecture.n_neurons + len(problem.root_rows)  # the facet search: a Gram matrix
+    check_bytes(3 * 8 * halfspaces ** 2, "The region's facet search",
+                f"a {halfspaces:,} x {halfspaces:,} Gram matrix of its halfspaces",
                 "the region of one input of so wide a network is too large to describe here")
     pieces = AffinePieces.from_problem(problem)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below, in one line
