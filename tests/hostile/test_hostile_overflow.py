@@ -184,3 +184,26 @@ def test_wide_networks_are_sized_before_allocating(tmp_path, argv, what):
     run = run_cli(argv, limits={"RLIMIT_AS": MEMORY_CAP}, env={"CNNREGIONS_MEMORY_LIMIT": "1e9"}, timeout=120)
     assert_one_error_line(run, what, "limit 954 MiB")
     assert "MemoryError" not in run.err and time.monotonic() - start < 100
+
+
+def test_sampling_at_a_std_that_would_overflow_is_refused_not_counted_from_nan(capsys):
+    """A point of size 1e308 overflows the forward pass: its NaN signs would be patterns of no
+    region.  A std whose points stay in range gives the far-field patterns of the network, the
+    same at 1e150 and 1e200 (biases negligible there)."""
+    assert main(["sample", NET, "--points", "2000", "--std", "1e308"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "'stds'" in err and "warning" not in err.lower()
+    found = []
+    for std in ("1e150", "1e200"):
+        assert main(["sample", NET, "--points", "2000", "--std", std, "--json"]) == 0
+        found.append(json.loads(capsys.readouterr().out)["regions_found"])
+    assert found[0] == found[1]
+
+
+def test_estimate_and_region_refuse_a_box_beyond_the_search_range(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.array([0.1, 0.2, 0.3, 0.4]))
+    for argv in (["estimate", NET, "--box", "-1e308", "1e308"],
+                 ["region", NET, "--point", str(tmp_path / "x.npy"), "--box", "-1e308", "1e308"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "bounds must stay within" in err
