@@ -29,6 +29,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from ..errors import InvalidParameterError
+from ..outfiles import describe_path
 from .architecture import Architecture
 
 __all__ = ["MAX_FILE_BYTES", "MAX_JSON_BYTES", "MAX_PARAMETERS", "NpyHeader", "NpzReader", "check_file_size",
@@ -64,7 +65,7 @@ def check_file_size(path: Path, limit: int) -> None:
     except OSError as exc:
         raise InvalidParameterError(f"The file '{path}' must be readable. Got {exc.strerror or exc} instead.") from None
     if not path.is_file():
-        raise InvalidParameterError(f"The file '{path}' must be a regular file. Got a directory or device instead.")
+        raise InvalidParameterError(f"The file '{path}' must be a regular file. Got a {describe_path(path)} instead.")
     if size > limit:
         raise InvalidParameterError(
             f"The file '{path}' must be at most {_size(limit)}. Got {_size(size)} ({size:,} bytes) instead.")

@@ -198,3 +198,17 @@ def test_regions_out_cleans_up_only_what_it_made(tmp_path, capsys):
 
     assert pq.read_table(out).num_rows == regions
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.parquet"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_input_files_that_are_not_regular_are_named_for_what_they_are(tmp_path, kind):
+    special = tmp_path / "x.npy"
+    if kind == "fifo":
+        os.mkfifo(special)
+    else:
+        special.mkdir()
+    for argv in (["region", NET, "--point", str(special)], ["count", str(special.with_suffix(".npz"))]):
+        if argv[0] == "count":
+            os.rename(special, special.with_suffix(".npz"))
+        run = run_cli(argv, timeout=60)  # reading a FIFO would block: refused from its type
+        assert_one_error_line(run, "must be a regular file", {"fifo": "pipe (FIFO)", "folder": "folder"}[kind])
