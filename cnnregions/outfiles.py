@@ -74,6 +74,8 @@ def check_output(path: str | os.PathLike, what: str) -> Path:
     if target.exists() and not target.is_file():
         raise InvalidParameterError(f"{what} must be a regular file (or a new path). Got a "
                                     f"{describe_path(target)} instead.")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise InvalidParameterError(f"{what} must be writable. Got a read-only file instead (it is left as it is).")
     folder = target.parent
     if not folder.is_dir():
         raise InvalidParameterError(f"{what} must be in an existing folder. Got no folder '{folder}' instead.")

@@ -203,6 +203,10 @@ def run_study(architecture: Architecture, *, draws: int = 20, seed: int = 0, sea
     for name, value in (("checkpoint", checkpoint), ("best_out", best_out)):
         if value is not None:
             check_path(value, f"The '{name}'")
+    if checkpoint is not None and best_out is not None and \
+            os.path.realpath(os.fspath(checkpoint)) == os.path.realpath(os.fspath(best_out)):
+        raise InvalidParameterError(f"The 'best_out' must be another file than the 'checkpoint'. Got '{best_out}' "
+                                    "for both instead (the network would replace the recorded counts).")
     bounds = applicable_bounds(architecture)
     identity = {"architecture": architecture.to_dict(), "tol": float(tol)}
     ledger = Ledger.open(checkpoint, identity) if checkpoint is not None else None

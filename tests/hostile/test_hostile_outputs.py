@@ -212,3 +212,14 @@ def test_input_files_that_are_not_regular_are_named_for_what_they_are(tmp_path, 
             os.rename(special, special.with_suffix(".npz"))
         run = run_cli(argv, timeout=60)  # reading a FIFO would block: refused from its type
         assert_one_error_line(run, "must be a regular file", {"fifo": "pipe (FIFO)", "folder": "folder"}[kind])
+
+
+def test_the_best_network_never_replaces_the_study_checkpoint(tmp_path, capsys):
+    ckpt = tmp_path / "study.ckpt"
+    link = tmp_path / "link.npz"
+    link.symlink_to(ckpt)
+    assert main(["study", "example4-d1", "--draws", "1", "--search", "0", "--checkpoint", str(ckpt),
+                 "--best-out", str(link)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "another file than the 'checkpoint'" in err
+    assert not ckpt.exists()
