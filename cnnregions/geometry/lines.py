@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..enumerate.rescale import rescale_maps
 from ..errors import InvalidParameterError
 from ..models.network import Network
 
@@ -65,11 +66,25 @@ class Layers:
     """
 
     def __init__(self, network: Network, shift: int = 0) -> None:
-        self.operators = [(*_operator(M), _shifted(np.asarray(c, dtype=np.float64), shift, l))
-                          for l, (M, c) in enumerate(network.affine_maps, start=1)]
-        self.sizes = [M.shape[0] for M, _ in network.affine_maps]
+        maps = [(M, _shifted(np.asarray(c, dtype=np.float64), shift, l))
+                for l, (M, c) in enumerate(network.affine_maps, start=1)]
+        if _far_from_one(maps):  # weights like 1e300 or 1e-300: exact power-of-two rescaling
+            maps = rescale_maps(maps)
+        self.operators = [(*_operator(M), np.asarray(c, dtype=np.float64)) for M, c in maps]
+        self.sizes = [M.shape[0] for M, _ in maps]
         #: integer forms of the matrices, filled by :class:`.exact.ExactChain` on first use
         self.exact_matrices: dict = {}
+
+
+def _far_from_one(maps) -> bool:
+    """Whether some non-zero weight or bias lies outside ``[2^-64, 2^64]`` (then the maps are rescaled:
+    :func:`~cnnregions.enumerate.rescale.rescale_maps`, every neuron by a power of two, the same signs)."""
+    for M, c in maps:
+        for values in (np.asarray(M), np.asarray(c)):
+            size = np.abs(values[values != 0])
+            if size.size and (size.max() > 2.0 ** SLICE_EXPONENT or size.min() < 2.0 ** -SLICE_EXPONENT):
+                return True
+    return False
 
 
 def _shifted(c: np.ndarray, shift: int, layer: int) -> np.ndarray:

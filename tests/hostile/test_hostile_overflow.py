@@ -207,3 +207,19 @@ def test_estimate_and_region_refuse_a_box_beyond_the_search_range(tmp_path, caps
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and "bounds must stay within" in err
+
+
+@pytest.mark.parametrize("exponent", [996, -996])
+def test_extreme_weights_on_a_segment_and_a_window_count_like_the_unscaled_network(exponent):
+    """Layer 1 times 2^e and layer 2 divided by it (the same regions, ReLU being positively
+    homogeneous): the geometric engine rescales the neurons exactly, as the LP search does."""
+    network = he_network(paper_architecture(NET), 0)
+    (w1, w2), (c1, c2) = network.weights, network.biases
+    scaled = Network(network.architecture, (np.ldexp(w1, exponent), np.ldexp(w2, -exponent)),
+                     (np.ldexp(c1, exponent), c2))
+    rng = np.random.default_rng(0)
+    segment = Segment(rng.normal(size=4), rng.normal(size=4))
+    plane = Plane(*(rng.normal(size=4) for _ in range(3)), window=(-3.0, 3.0, -3.0, 3.0))
+    with np.errstate(all="raise"):
+        for domain in (segment, plane):
+            assert count_regions(scaled, domain=domain).regions == count_regions(network, domain=domain).regions
