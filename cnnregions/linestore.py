@@ -143,7 +143,12 @@ class LineStore:
         try:
             if path.exists() and not stat.S_ISREG(path.stat().st_mode):
                 raise InvalidParameterError(f"{label} must be a regular file. Got a {describe_path(path)} instead.")
-            fd = os.open(path.resolve(), os.O_RDWR | os.O_CREAT, 0o644)
+            # non-blocking, then checked on the open file: a FIFO put there since the check cannot block
+            fd = os.open(path.resolve(), os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o644)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise InvalidParameterError(f"{label} must be a regular file. Got a {describe_path(path)} instead.")
+            os.set_blocking(fd, True)
         except OSError as exc:
             raise InvalidParameterError(f"{label} must be readable and writable. Got {reason(exc)} instead.") from None
         try:
