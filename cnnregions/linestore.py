@@ -38,7 +38,7 @@ from typing import Any, Self
 from .errors import InvalidParameterError
 from .outfiles import describe_path
 
-__all__ = ["LineStore", "StoreKind", "first_difference", "short"]
+__all__ = ["LineStore", "StoreKind", "first_difference", "reason", "short"]
 
 
 @dataclass(frozen=True)
