@@ -17,7 +17,7 @@ from .errors import InvalidParameterError
 from .outfiles import atomic_output
 from .slices import SlicePolygon
 
-__all__ = ["pattern_color", "plot_line", "plot_slice", "save_line_plot", "save_slice_plot"]
+__all__ = ["image_format", "pattern_color", "plot_line", "plot_slice", "save_figure", "save_line_plot", "save_slice_plot"]
 
 #: Labels of the three inputs the plane goes through, at (0, 0), (1, 0), (0, 1).
 POINT_LABELS = ("A", "B", "C")
