@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from .._validation import InvalidParameterError
-from ..enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, Plane, Segment, count_regions
+from ..enumerate import DEFAULT_BUDGET, DEFAULT_SPLIT, Segment, count_regions
 from ..models.resolve import resolve
 from ..outfiles import check_output
 from ._common import (
@@ -83,16 +83,13 @@ def _forecast(network, domain, args: argparse.Namespace) -> None:
             print(f"  {line}", file=sys.stderr)
 
 
-def _refuse_ignored_options(args: argparse.Namespace, domain) -> None:
+def _refuse_ignored_options(args: argparse.Namespace) -> None:
     """Options the geometric engine (segments, windowed planes) cannot honour are refused, never ignored."""
-    geometric = isinstance(domain, Segment) or (isinstance(domain, Plane) and domain.window is not None)
-    if not geometric:
-        return
-    if args.checkpoint is not None:
+    if args.checkpoint is not None and (args.line is not None or args.window is not None):
         raise InvalidParameterError(
             "The '--checkpoint' must come without '--line' or '--window' (a segment or a windowed plane is split "
             "exactly in one pass, with nothing to resume). Got both instead.")
-    if args.certify and isinstance(domain, Segment):
+    if args.certify and args.line is not None:
         raise InvalidParameterError(
             "The '--certify' must come without '--line'. Got both instead: a segment's count is exact already "
             "(every breakpoint is ordered with proven float error bounds, or in rational arithmetic; no tolerance).")
@@ -107,10 +104,10 @@ def run(args: argparse.Namespace) -> int:
         check_export_path(args.regions_out)
     if args.checkpoint is not None:
         check_output(args.checkpoint, f"The checkpoint '{args.checkpoint}'")
+    _refuse_ignored_options(args)  # before any work
     model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
-    _refuse_ignored_options(args, domain)
     progress = (not args.json) if args.progress is None else args.progress
     if progress:
         _forecast(network, domain, args)
