@@ -96,7 +96,7 @@ def _refuse_ignored_options(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.regions_out is not None and args.checkpoint is not None:  # issue 13: export refuses a checkpoint
+    if args.regions_out is not None and args.checkpoint is not None:  # the export runs in one pass
         raise InvalidParameterError("The '--regions-out' must come without '--checkpoint'. Got both instead.")
     if args.regions_out is not None:
         from ..regions.export import check_export_path
