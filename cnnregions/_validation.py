@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["check_int", "describe", "field_error"]
+__all__ = ["check_int", "check_jobs", "check_path", "describe", "field_error"]
 
 
 def describe(value: object) -> str:
@@ -38,6 +38,22 @@ def describe(value: object) -> str:
 def field_error(field: str, expected: str, got: object) -> InvalidParameterError:
     """Build the package's standard error for ``field`` (already quoted by the caller)."""
     return InvalidParameterError(f"{field} must be {expected}. Got {describe(got)} instead.")
+
+
+def check_jobs(value: object, field: str = "The 'n_jobs'") -> int:
+    """``value`` if it is a positive integer or -1 (all cores); booleans and floats are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or not (
+            int(value) >= 1 or int(value) == -1):
+        raise field_error(field, "a positive integer or -1 (all cores)", value)
+    return int(value)
+
+
+def check_path(value: object, field: str) -> None:
+    """Refuse anything but a ``str`` or ``os.PathLike`` where a file path is expected."""
+    import os
+
+    if not isinstance(value, (str, os.PathLike)):
+        raise field_error(field, "a file path (str or os.PathLike)", value)
 
 
 def check_int(value: object, field: str, *, minimum: int = 0, maximum: int | None = None) -> int:

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from .errors import InvalidParameterError
+from .outfiles import image_format, save_figure
 from .slices import SlicePolygon
 
-__all__ = ["pattern_color", "plot_line", "plot_slice", "save_line_plot", "save_slice_plot"]
+__all__ = ["image_format", "pattern_color", "plot_line", "plot_slice", "save_figure", "save_line_plot", "save_slice_plot"]
 
 #: Labels of the three inputs the plane goes through, at (0, 0), (1, 0), (0, 1).
 POINT_LABELS = ("A", "B", "C")
@@ -94,11 +95,7 @@ def plot_slice(polygons: Sequence[SlicePolygon], window: tuple[float, float, flo
 def save_slice_plot(polygons: Sequence[SlicePolygon], window: tuple[float, float, float, float],
                     path: str | os.PathLike, **kwargs) -> None:
     """:func:`plot_slice` and write the figure to ``path`` (format from its suffix, e.g. ``.png``, ``.svg``)."""
-    fig = plot_slice(polygons, window, **kwargs)
-    try:
-        fig.savefig(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise InvalidParameterError(f"The output '{os.fspath(path)}' must be a writable image path. Got {exc} instead.") from None
+    save_figure(plot_slice(polygons, window, **kwargs), path)
 
 
 def plot_line(result, *, title: str | None = None, figsize: tuple[float, float] = (9.0, 3.2), dpi: int = 150):
@@ -134,8 +131,4 @@ def plot_line(result, *, title: str | None = None, figsize: tuple[float, float] 
 
 def save_line_plot(result, path: str | os.PathLike, **kwargs) -> None:
     """:func:`plot_line` and write the figure to ``path``."""
-    fig = plot_line(result, **kwargs)
-    try:
-        fig.savefig(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise InvalidParameterError(f"The output '{os.fspath(path)}' must be a writable image path. Got {exc} instead.") from None
+    save_figure(plot_line(result, **kwargs), path)

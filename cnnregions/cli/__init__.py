@@ -28,7 +28,8 @@ __all__ = ["JSON_SCHEMA_VERSION", "SUBCOMMANDS", "build_parser", "main"]
 
 #: Negative numbers, scientific notation included (``-5e-1``, ``-.5``, ``-1E+3``): argparse's own
 #: pattern (``-5``, ``-0.5`` only) would take ``--box -5e-1 5e-1``'s ``-5e-1`` for an option.
-_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+#: ``-inf`` and ``-nan`` too, so that ``--box -inf 1`` reaches the box's own check (bounds must be finite).
+_NEGATIVE_NUMBER = re.compile(r"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)$", re.IGNORECASE)
 
 
 class _Parser(argparse.ArgumentParser):

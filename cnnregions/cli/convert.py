@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import InvalidParameterError
 from ..models.io import save_network
 from ..models.resolve import resolve
+from ..outfiles import check_output
 from ._common import emit_json, nonnegative_int
 
 __all__ = ["add_parser", "run"]
@@ -30,12 +31,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() != ".npz":
         raise InvalidParameterError(f"The output '{out}' must end in .npz. Got suffix {out.suffix!r} instead.")
+    check_output(out, f"The output '{out}'")
     model = resolve(args.model, seed=args.seed)
     network = model.network
-    try:
-        save_network(network, out)
-    except OSError as exc:
-        raise InvalidParameterError(f"The output '{out}' must be writable. Got {exc.strerror or exc} instead.") from None
+    save_network(network, out)  # atomic: a failed write leaves no file
     if args.json:
         payload = model.to_dict()
         payload.update({"model": payload.pop("network"), "output": str(out),

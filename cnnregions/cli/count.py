@@ -8,6 +8,7 @@ import warnings
 
 from .._validation import InvalidParameterError
 from ..models.resolve import resolve
+from ..outfiles import check_output
 from ..run import DEFAULT_BUDGET, DEFAULT_SPLIT, count_regions
 from ..run.backends import DEFAULT_CONNECT_TIMEOUT
 from ._common import (
@@ -83,13 +84,32 @@ def _forecast(network, domain, args: argparse.Namespace) -> None:
             print(f"  {line}", file=sys.stderr)
 
 
+def _refuse_ignored_options(args: argparse.Namespace) -> None:
+    """Options the geometric engine (segments, windowed planes) cannot honour are refused, never ignored."""
+    if args.checkpoint is not None and (args.line is not None or args.window is not None):
+        raise InvalidParameterError(
+            "The '--checkpoint' must come without '--line' or '--window' (a segment or a windowed plane is split "
+            "exactly in one pass, with nothing to resume). Got both instead.")
+    if args.certify and args.line is not None:
+        raise InvalidParameterError(
+            "The '--certify' must come without '--line'. Got both instead: a segment's count is exact already "
+            "(every breakpoint is ordered with proven float error bounds, or in rational arithmetic; no tolerance).")
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.regions_out is not None and args.checkpoint is not None:  # the export runs in one pass
+        raise InvalidParameterError("The '--regions-out' must come without '--checkpoint'. Got both instead.")
+    if args.regions_out is not None:
+        from ..regions.export import check_export_path
+
+        check_export_path(args.regions_out)
+    if args.checkpoint is not None:
+        check_output(args.checkpoint, f"The checkpoint '{args.checkpoint}'")
+    _refuse_ignored_options(args)  # before any work
     model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
-    if args.regions_out is not None and args.checkpoint is not None:  # export refuses a checkpoint
-        raise InvalidParameterError("The '--regions-out' must come without '--checkpoint'. Got both instead.")
     if progress:
         _forecast(network, domain, args)
     options = dict(n_jobs=args.jobs, tol=args.tol, split=args.split, budget=args.budget or None, progress=progress,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .._validation import InvalidParameterError
 from ..models.resolve import resolve
+from ..outfiles import check_output
 from ..regions.graph import graph_summary, region_graph, write_graph
 from ..run import DEFAULT_SPLIT
 from ._common import add_net_argument, add_tol_argument, emit_json, jobs_count, positive_int, print_network
@@ -36,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".graphml", ".json"):
         raise InvalidParameterError(f"The '--output' must end in .graphml or .json. Got '{args.output}' instead.")
-    if not out.parent.is_dir():
-        raise InvalidParameterError(f"The folder of '--output' must exist. Got '{out.parent}' instead.")
+    check_output(out, f"The output '{out}'")
     model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)

@@ -7,7 +7,8 @@ import argparse
 from ..core import Segment
 from ..geometry.count import segment_regions
 from ..models.resolve import resolve
-from ..plots import save_line_plot
+from ..outfiles import check_output
+from ..plots import image_format, save_line_plot
 from ._common import add_net_argument, emit_json, print_network
 from ._domain import load_input
 
@@ -28,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output, f"The output '{args.output}'")  # before any work
+    image_format(args.output)
     model = resolve(args.net, seed=args.seed)
     network = model.network
     a, b = (load_input(path, network.architecture) for path in args.line)

@@ -8,7 +8,8 @@ import time
 from ..core import DEFAULT_TOLERANCE, Plane
 from ..errors import InvalidParameterError
 from ..models.resolve import resolve
-from ..plots import save_slice_plot
+from ..outfiles import check_output
+from ..plots import image_format, save_slice_plot
 from ..slices import DEFAULT_WINDOW, slice_polygons
 from ._common import add_net_argument, emit_json, print_network
 from ._domain import add_domain_arguments, domain_from_args
@@ -31,6 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output, f"The output '{args.output}'")  # before any work
+    image_format(args.output)
     model = resolve(args.net, seed=args.seed)
     network = model.network
     plane = domain_from_args(args, network.architecture)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 from pathlib import Path
 
 from ..core import DEFAULT_TOLERANCE
-from ..errors import InvalidParameterError
 from ..models.resolve import resolve_architecture
+from ..outfiles import atomic_output, check_folder_output, check_output, write_error
 from ..run.backends import DEFAULT_CONNECT_TIMEOUT
 from ..study import DEFAULT_STRATEGY, STRATEGIES, StudyResult, run_study
 from ._common import add_tol_argument, emit_json, jobs_count, nonnegative_int, positive_finite, positive_int
@@ -50,22 +49,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _writable_dir(path: str) -> Path:
+    what = f"The '--out' directory '{path}'"
+    check_folder_output(path, what)
     out = Path(path)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as exc:
-        raise InvalidParameterError(f"The '--out' directory '{path}' must be writable. Got {exc.strerror or exc} "
-                                    "instead.") from None
+        raise write_error(what, exc) from None
+    for name in _OUT_FILES:  # refuse before hours of counting, not after
+        check_output(out / name, f"The output '{out / name}'")
     return out
 
 
-def _writable_file(path: str) -> None:
-    parent = Path(path).resolve().parent
-    if Path(path).is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise InvalidParameterError(f"The '--best-out' file '{path}' must be in a writable directory. Got "
-                                    f"{'a directory' if Path(path).is_dir() else 'no writable directory'} instead.")
+#: The files ``--out DIR`` writes.
+_OUT_FILES = ("study.md", "study.json", "study.png", "best.npz")
 
 
 def payload(args: argparse.Namespace, result: StudyResult) -> dict:
@@ -77,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
     out = _writable_dir(args.out) if args.out else None  # refuse before hours of counting
     best_out = args.best_out or (str(out / "best.npz") if out is not None else None)
     if args.best_out:
-        _writable_file(args.best_out)
+        check_output(args.best_out, f"The '--best-out' file '{args.best_out}'")
+    if args.checkpoint:
+        check_output(args.checkpoint, f"The study checkpoint '{args.checkpoint}'")
     result = run_study(arch, draws=args.draws, seed=args.seed, search=args.search, strategy=args.strategy,
                        n_jobs=args.jobs, scheduler=args.scheduler, checkpoint=args.checkpoint, best_out=best_out,
                        tol=args.tol, connect_timeout=args.connect_timeout)
@@ -86,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
         from ..study.report import markdown, save_study_plot
 
         title = f"{args.net}: {result.architecture.describe()}"
-        (out / "study.json").write_text(json.dumps(data, indent=2) + "\n")
-        (out / "study.md").write_text(markdown(result, str(args.net)))
+        for name, text in (("study.json", json.dumps(data, indent=2) + "\n"),
+                           ("study.md", markdown(result, str(args.net)))):
+            with atomic_output(out / name, f"The output '{out / name}'") as tmp:
+                tmp.write_text(text)
         save_study_plot(result, out / "study.png", title)
     if args.json:
         emit_json("study", data)

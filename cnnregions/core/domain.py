@@ -113,6 +113,18 @@ def _vector(value: object, name: str) -> np.ndarray:
     return arr
 
 
+def _difference(x: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> np.ndarray:
+    """``x - y``, refused in one line if it overflows float64 (points near its largest number, opposite signs)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = x - y
+    if not np.all(np.isfinite(d)):
+        i = int(np.argmax(~np.isfinite(d)))
+        raise InvalidParameterError(
+            f"The difference '{x_name} - {y_name}' must be within float64's range. Got {x[i]:.3g} - {y[i]:.3g} at "
+            f"coordinate {i}, which overflows, instead: scale the points down.")
+    return d
+
+
 @dataclass(frozen=True, eq=False)
 class Box(Domain):
     """The open axis-aligned box ``lo < x < hi`` of the (flattened) input space.
@@ -160,7 +172,11 @@ class Box(Domain):
 
     def root_ball(self, dim: int) -> tuple[np.ndarray, float]:
         lo, hi = self.bounds(dim)
-        return (lo + hi) / 2, float(np.min(hi - lo)) / 2
+        with np.errstate(over="ignore"):  # bounds near float64's largest number: halve first
+            center, width = (lo + hi) / 2, hi - lo
+        center = np.where(np.isfinite(center), center, lo / 2 + hi / 2)
+        half = np.where(np.isfinite(width), width / 2, hi / 2 - lo / 2)
+        return center, float(np.min(half))
 
     def digest(self) -> str:
         return self._hash(self.lo, self.hi)
@@ -199,8 +215,8 @@ class Plane(Domain):
         if not (pts[0].size == pts[1].size == pts[2].size):
             raise InvalidParameterError(
                 f"The three plane points must have the same size. Got sizes {[p.size for p in pts]} instead.")
-        basis = np.stack([pts[1] - pts[0], pts[2] - pts[0]], axis=1)
-        if np.linalg.matrix_rank(basis) < 2:
+        basis = np.stack([_difference(pts[1], pts[0], "x1", "x0"), _difference(pts[2], pts[0], "x2", "x0")], axis=1)
+        if np.linalg.matrix_rank(basis / np.abs(basis).max(initial=1.0)) < 2:  # normalised: no overflow in the SVD
             raise InvalidParameterError("The three plane points must not be collinear. Got collinear points instead.")
         object.__setattr__(self, "x0", pts[0])
         object.__setattr__(self, "x1", pts[1])
@@ -284,6 +300,7 @@ class Segment(Domain):
             raise InvalidParameterError(f"The segment ends must have the same size. Got sizes {a.size} and {b.size} instead.")
         if np.array_equal(a, b):
             raise InvalidParameterError("The segment ends 'a' and 'b' must differ. Got the same point twice instead.")
+        _difference(b, a, "b", "a")
         object.__setattr__(self, "a", a)
         object.__setattr__(self, "b", b)
         if self.labels is not None:

@@ -5,7 +5,8 @@ An engine (the LP search, the geometric engine, a compiled kernel) finds the reg
 kind of domain.  :func:`cnnregions.run.engines.engine_for` picks the engine of a domain, in one
 place; the public entry points then only talk to the :class:`Engine` protocol:
 
-- ``refusal(sink)``: why this engine cannot hand its regions to ``sink`` (None: it can);
+- ``refusal(sink, checkpoint=, certify=)``: why this engine cannot count with these options
+  (hand its regions to ``sink``, resume from a checkpoint, certify), in one line (None: it can);
 - ``region_batches(...)``: the regions, in batches (``iter_regions``);
 - ``count(network, domain, run)``: the count, as :class:`~.stats.Stats` with their context.
 
@@ -106,8 +107,13 @@ class Engine(Protocol):
 
     name: str
 
-    def refusal(self, sink: object) -> str | None:
-        """Why this engine cannot hand its regions to ``sink`` (export, graph), in one line; None if it can."""
+    def refusal(self, sink: object = None, *, checkpoint: bool = False, certify: bool = False) -> str | None:
+        """Why this engine cannot count with these options, in one line; None if it can.
+
+        ``sink``: a region sink (export, graph) or None; ``checkpoint``: a checkpoint is
+        given; ``certify``: the count is to be proven.  An option an engine cannot honour
+        is refused here, before any work, never silently ignored.
+        """
         ...
 
     def region_batches(self, network: Any, domain: Domain | None, *, tol: float,

@@ -26,7 +26,7 @@ from ..errors import InvalidParameterError
 from ..models.limits import check_memory
 from ..models.network import Network
 from .domain import Domain, Space
-from .rescale import check_search_maps, rescale_maps
+from .rescale import check_search_maps, check_search_rows, rescale_maps
 
 __all__ = ["CANCELLATION", "DEFAULT_TOLERANCE", "RADIUS_CAP", "SearchProblem", "build_problem", "length_scale"]
 
@@ -120,7 +120,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     if domain is None:
         domain = Space()
     elif not isinstance(domain, Domain):
-        raise field_error("The 'domain'", "None, a Box or a Plane", domain)
+        raise field_error("The 'domain'", "None or a domain (Space, Box, Plane or Segment)", domain)
     dim_x = network.architecture.input_dim
     origin, basis = domain.input_map(dim_x)
     check_memory(network.architecture, dim=dim_x if basis is None else basis.shape[1])
@@ -138,6 +138,7 @@ def build_problem(network: Network, domain: Domain | None = None, *,
     dim = M1.shape[1]
     # Root rows in u: a . (scale u) + b > 0  <=>  a . u + b / scale > 0.
     root_rows = tuple((rows_a[i].copy(), float(rows_b[i] / scale)) for i in range(len(rows_b)))
+    check_search_rows(rows_b / scale, scale)
     center, radius = domain.root_ball(dim_x)
     center = center / scale
     radius = min(radius / scale, RADIUS_CAP)

@@ -25,7 +25,7 @@ import numpy as np
 
 from .._validation import InvalidParameterError
 
-__all__ = ["check_search_maps", "rescale_maps"]
+__all__ = ["check_search_maps", "check_search_rows", "rescale_maps"]
 
 #: Largest binary exponent the composed maps may reach: the search squares them for
 #: norms, and float64 squares overflow above 2^511; the margin leaves room for sums.
@@ -111,3 +111,18 @@ def check_search_maps(M: np.ndarray, c: np.ndarray) -> None:
         raise InvalidParameterError(
             f"The first layer composed with the domain must stay within float64's range. Got entries of size "
             f"{top:.3g} instead (are the plane's points or the box huge?).")
+
+
+#: Largest binary exponent of a domain's face offsets in the search's units: the search
+#: adds, halves and squares them (box screening, ball centres), which must stay finite.
+_MAX_FACE_EXPONENT = 400
+
+
+def check_search_rows(offsets: np.ndarray, scale: float) -> None:
+    """Refuse domain faces (a box's bounds) too far out for the search's float64 arithmetic."""
+    top = float(np.abs(offsets).max(initial=0.0))
+    if not top <= 2.0 ** _MAX_FACE_EXPONENT:
+        raise InvalidParameterError(
+            f"The domain's bounds must stay within 2^{_MAX_FACE_EXPONENT} of the network's length scale "
+            f"({scale:.3g}) for the search's float64 arithmetic. Got bounds of size {top * scale:.3g} instead: leave out "
+            "--box to count all of the input space, or scale the inputs down.")

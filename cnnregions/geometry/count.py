@@ -23,8 +23,9 @@ from ..core.domain import Plane, Segment
 from ..core.engine import Counted, Runner
 from ..core.results import Region, RegionCount
 from ..core.stats import Stats
+from ..models.limits import check_memory
 from ..models.network import Network
-from .lines import LineLayers
+from .lines import LineLayers, scaled_slice
 from .segment import SegmentEngine, SegmentRegions
 from .slice2d import SliceEngine
 
@@ -65,7 +66,8 @@ def _refine(layers: LineLayers, origin: np.ndarray, basis: np.ndarray, window, f
 def _tasks(network: Network, plane: Plane, window, n_jobs: int, polygons: bool):
     """Results of :func:`_refine` for chunks of layer-1 pieces (and the engine that split layer 1)."""
     origin, basis = plane.input_map(network.architecture.input_dim)
-    layers = LineLayers(network)
+    check_memory(network.architecture, dim=2, stage="maps")
+    layers, origin, basis = scaled_slice(network, origin, basis)
     engine = SliceEngine(layers, origin, basis, window)
     P, R, nv, pattern = engine.first_layer()
     size = max(TASK_PIECES, -(-len(nv) // (4 * n_jobs))) if n_jobs > 1 else max(len(nv), 1)
@@ -135,11 +137,17 @@ def segment_regions(network: Network, segment: Segment) -> SegmentRegions:
     if not isinstance(segment, Segment):
         raise field_error("The 'segment'", "a cnnregions.Segment", segment)
     origin, basis = segment.input_map(network.architecture.input_dim)
-    return SegmentEngine(network, origin, basis).run()
+    check_memory(network.architecture, dim=1, stage="maps")
+    layers, origin, basis = scaled_slice(network, origin, basis)
+    return SegmentEngine(layers, origin, basis).run()
 
 
 _NO_SINK = ("The 'domain' must be a Space, Box or Plane when regions are exported or collected. "
             "Got a Segment instead (its regions are the intervals of `cnnregions count --line`).")
+_NO_CHECKPOINT = ("The 'checkpoint' must be None for a segment or a windowed plane (split exactly in one pass, "
+                  "with nothing to resume). Got a checkpoint path instead.")
+_NO_CERTIFY = ("The 'certify' must be False for a segment (its count is exact already: every breakpoint is ordered "
+               "with proven float error bounds, or in rational arithmetic; no tolerance). Got True instead.")
 
 
 def _check_network(network) -> None:
@@ -150,14 +158,21 @@ def _check_network(network) -> None:
 class PolygonEngine:
     """The engine of a windowed plane: polygons split layer by layer, no LP, no tolerance.
 
-    It hands no regions to a sink (the LP search serves a windowed plane then); ``iter_regions``
+    It hands no regions to a sink and proves nothing in exact arithmetic (the LP search serves a
+    windowed plane then), and refuses a checkpoint (one pass, nothing to resume); ``iter_regions``
     gets each polygon's vertex mean as the witness and its ``area / perimeter`` as the radius.
     """
 
     name = "geometric"
 
-    def refusal(self, sink: object) -> str | None:
-        return "The windowed plane's polygons are not handed to a sink: the LP search serves it then."
+    def refusal(self, sink: object = None, *, checkpoint: bool = False, certify: bool = False) -> str | None:
+        if sink is not None:
+            return "The windowed plane's polygons are not handed to a sink: the LP search serves it then."
+        if certify:
+            return "The windowed plane's polygons are not certified: the LP search serves it then."
+        if checkpoint:  # one pass: refused rather than ignored
+            return _NO_CHECKPOINT
+        return None
 
     def count(self, network, domain: Any, run: Runner) -> Counted:  # a Plane (chosen for it by engine_for)
         _check_network(network)
@@ -182,13 +197,20 @@ class IntervalEngine:
     """The engine of a segment: the intervals between the breakpoints of its neurons, exactly.
 
     It refuses a sink (export, graph): a segment's regions are its intervals, listed by
-    ``cnnregions count --line`` and :func:`segment_regions`.
+    ``cnnregions count --line`` and :func:`segment_regions`; a checkpoint (one pass, nothing to
+    resume); and ``certify`` (the count is exact already).
     """
 
     name = "geometric"
 
-    def refusal(self, sink: object) -> str | None:
-        return _NO_SINK
+    def refusal(self, sink: object = None, *, checkpoint: bool = False, certify: bool = False) -> str | None:
+        if sink is not None:
+            return _NO_SINK
+        if checkpoint:  # one pass: refused rather than ignored
+            return _NO_CHECKPOINT
+        if certify:  # exact already: refused rather than ignored
+            return _NO_CERTIFY
+        return None
 
     def count(self, network, domain: Any, run: Runner) -> Counted:  # a Segment (chosen for it by engine_for)
         _check_network(network)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.limits import check_bytes
 from ..models.network import Network
 from .exact import ExactChain, first_layer_row, from_float, rat
 from .lines import UNIT, FloatChain, LineLayers, round_up
@@ -221,6 +222,9 @@ class SegmentEngine:
         sizes = distinct + 1
         first = np.concatenate([[0], np.cumsum(sizes)[:-1]])       # index of each interval's first sub-interval
         total = int(sizes.sum())
+        check_bytes((total + 1) * (16 * n + 2 * prefix.shape[1]), "The segment's walk",
+                    f"{total:,} intervals by {n:,} neurons of one layer", "the segment meets too many regions of "
+                    "so wide a network to list their patterns: try a shorter segment")
         owner = np.repeat(good, sizes)
         # constant signs: the sign at lo unless zero there (then at hi); identically zero: inactive
         base = np.where(np.abs(f0) > 0, f0 > 0, f1 > 0).T                # (K, n)

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..models.network import Network
 from .exact import ExactChain, clip, from_float, to_float, value
-from .lines import UNIT, FloatChain, LineLayers
+from .lines import UNIT, FloatChain, LineLayers, check_window
 from .polygon import areas, certified_signs, perimeters, split, values
 
 __all__ = ["Leaves", "SliceEngine"]
@@ -77,6 +77,7 @@ class SliceEngine:
         self.origin, self.basis = origin, basis
         self.window = tuple(float(w) for w in window)
         self.chain = FloatChain(layers, origin, basis)
+        check_window(self.window)
         self.sizes = self.chain.sizes
         self._exact: ExactChain | None = None
         self.stats = _Stats()

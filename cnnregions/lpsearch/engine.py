@@ -39,7 +39,7 @@ class LPEngine:
                      certificates=cert.certificates, exact_decisions=cert.exact_decisions,
                      disagreements=cert.disagreements)
 
-    def refusal(self, sink: object) -> str | None:
+    def refusal(self, sink: object = None, *, checkpoint: bool = False, certify: bool = False) -> str | None:
         return None
 
     def region_batches(self, network, domain: Domain | None, *, tol: float, certify: bool) -> Iterator[list[Region]]:

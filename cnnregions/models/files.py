@@ -18,6 +18,7 @@ Nothing in a file is ever executed: object arrays are refused from their header
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from ..errors import InvalidParameterError
+from ..outfiles import describe_path
 from .architecture import Architecture
 
 __all__ = ["MAX_FILE_BYTES", "MAX_JSON_BYTES", "MAX_PARAMETERS", "NpyHeader", "NpzReader", "check_file_size",
@@ -63,7 +65,7 @@ def check_file_size(path: Path, limit: int) -> None:
     except OSError as exc:
         raise InvalidParameterError(f"The file '{path}' must be readable. Got {exc.strerror or exc} instead.") from None
     if not path.is_file():
-        raise InvalidParameterError(f"The file '{path}' must be a regular file. Got a directory or device instead.")
+        raise InvalidParameterError(f"The file '{path}' must be a regular file. Got a {describe_path(path)} instead.")
     if size > limit:
         raise InvalidParameterError(
             f"The file '{path}' must be at most {_size(limit)}. Got {_size(size)} ({size:,} bytes) instead.")
@@ -122,7 +124,20 @@ class NpyHeader:
 
 
 def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:100] or type(exc).__name__
+    """The first sentence of ``exc``'s message (whole sentences only, never cut mid-word), at most ~100 characters."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return type(exc).__name__
+    if "Failed to read all data" in text or isinstance(exc, EOFError):
+        found = re.search(r"Expected .*? elements, could (?:only read \d+ elements|not read any data)", text)
+        return f"a file whose data ends early ({found.group(0)})" if found else "a file whose data ends early"
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    out = sentences[0]
+    for sentence in sentences[1:]:
+        if len(out) + 1 + len(sentence) > 100:
+            break
+        out += " " + sentence
+    return out if len(out) <= 100 else out[:97].rsplit(" ", 1)[0] + "..."
 
 
 def _read_data(open_: Callable[[], IO[bytes]], what: str) -> np.ndarray:

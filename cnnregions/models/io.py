@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import check_path
 from ..errors import InvalidParameterError
+from ..outfiles import atomic_output
 from .architecture import Architecture
 from .files import MAX_JSON_BYTES, NpyHeader, NpzReader, check_file_size, check_parameters
 from .network import Network
@@ -44,6 +46,7 @@ def _read_text(path: Path) -> str:
 
 def load_architecture(path: str | os.PathLike) -> Architecture:
     """Read an architecture JSON file (``{"input": {...}, "layers": [...]}``)."""
+    check_path(path, "The 'path'")
     path = Path(path)
     text = _read_text(path)  # its errors already name the file
     try:
@@ -54,7 +57,9 @@ def load_architecture(path: str | os.PathLike) -> Architecture:
 
 def save_architecture(architecture: Architecture, path: str | os.PathLike) -> None:
     """Write ``architecture`` as indented JSON."""
-    Path(path).write_text(architecture.to_json(indent=2) + "\n", encoding="utf-8")
+    check_path(path, "The 'path'")
+    with atomic_output(path, f"The output '{os.fspath(path)}'") as tmp:
+        tmp.write_text(architecture.to_json(indent=2) + "\n", encoding="utf-8")
 
 
 def load_network(path: str | os.PathLike) -> Network:
@@ -70,6 +75,7 @@ def load_network(path: str | os.PathLike) -> Network:
         (a ``ValueError`` and ``TypeError``) naming the file and the missing or
         malformed entry.
     """
+    check_path(path, "The 'path'")
     path = Path(path)
     try:
         with NpzReader(path) as npz:
@@ -123,10 +129,11 @@ def _architecture_entry(npz: NpzReader) -> Architecture:
 
 
 def save_network(network: Network, path: str | os.PathLike) -> None:
-    """Write ``network`` in the ``.npz`` format (uncompressed, float64)."""
+    """Write ``network`` in the ``.npz`` format (uncompressed, float64), atomically (:mod:`cnnregions.outfiles`)."""
     arrays: dict[str, np.ndarray] = {"architecture": np.array(network.architecture.to_json())}
     for l, (w, b) in enumerate(zip(network.weights, network.biases), start=1):
         arrays[f"W{l}"] = np.asarray(w, dtype=np.float64)
         arrays[f"b{l}"] = np.asarray(b, dtype=np.float64)
-    with open(path, "wb") as fh:
+    check_path(path, "The 'path'")
+    with atomic_output(path, f"The output '{os.fspath(path)}'") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle

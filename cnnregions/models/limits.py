@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from .._validation import InvalidParameterError
 from .architecture import Architecture, DenseLayer
 
-__all__ = ["MemoryNeeds", "check_memory", "memory_limit", "memory_needs"]
+__all__ = ["MemoryNeeds", "check_bytes", "check_memory", "memory_limit", "memory_needs"]
 
 _FLOAT = 8
 #: Bytes of index arrays per non-zero entry while a convolution matrix is built.
@@ -119,3 +119,16 @@ def check_memory(arch: Architecture, *, dim: int | None = None, stage: str = "se
         f"The network {arch.describe()} must fit in memory (limit {_size(limit)}: {source}). "
         f"Got about {_size(total)} for {what} instead (layer {layer} alone is a "
         f"{rows:,} x {cols:,} matrix); {hint}.")
+
+
+def check_bytes(nbytes: int, what: str, detail: str, hint: str) -> None:
+    """Refuse a step that would allocate ``nbytes`` over the memory limit, before it allocates.
+
+    ``what`` names the step ("The region's facet search"), ``detail`` what is large
+    ("a 60,006 x 60,006 Gram matrix") and ``hint`` what to do instead.
+    """
+    limit, source = _limit()
+    if nbytes > limit:
+        raise InvalidParameterError(
+            f"{what} must fit in memory (limit {_size(limit)}: {source}). Got about {_size(nbytes)} for {detail} "
+            f"instead; {hint}.")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .._validation import check_int
+from .._validation import check_int, check_path
 from ..errors import InvalidParameterError
 from .architecture import Architecture
 from .io import load_architecture, load_network
@@ -136,6 +136,7 @@ def resolve(spec: str | os.PathLike, seed: int = 0) -> ResolvedNetwork:
     >>> net.weights, net.seed, net.provenance
     ('he', 3, 'He initialisation, seed 3')
     """
+    check_path(spec, "The 'spec'")
     seed = check_int(seed, "The 'seed'", minimum=0)
     text = os.fspath(spec)
     kind = net_kind(text)
@@ -154,6 +155,7 @@ def resolve_network(spec: str | os.PathLike, seed: int = 0) -> Network:
 
 def resolve_architecture(spec: str | os.PathLike) -> Architecture:
     """The architecture named by a NET argument; no weights are drawn for ``.json`` or paper names."""
+    check_path(spec, "The 'spec'")
     text = os.fspath(spec)
     kind = net_kind(text)
     if kind == "npz":

@@ -21,8 +21,8 @@ Read it back with ``pandas.read_parquet(FILE)`` or ``pyarrow.parquet.read_table(
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +30,10 @@ import numpy as np
 from .._validation import InvalidParameterError, field_error
 from ..core.results import RegionCount
 from ..models.network import Network
+from ..outfiles import atomic_output, check_output, describe_path, write_error
 from ..run.driver import count_regions
 
-__all__ = ["BATCH", "ParquetSink", "export_regions", "read_patterns"]
+__all__ = ["BATCH", "ParquetSink", "check_export_path", "export_regions", "read_patterns"]
 
 #: Regions per row group (and per write of a worker).
 BATCH = 8192
@@ -100,6 +101,19 @@ class _PartWriter:
         return str(self.path), self.rows
 
 
+def check_export_path(path: str | os.PathLike) -> None:
+    """Refuse, before any work, an export path that is not a regular file (or new), or whose
+    ``FILE.parts`` already exists (never touched: it is not this run's)."""
+    path = Path(os.path.abspath(path))
+    check_output(path, f"The output '{path}'")
+    parts = Path(f"{path}.parts")
+    if parts.exists() or parts.is_symlink():
+        kind = "file" if parts.is_file() else describe_path(parts)
+        raise InvalidParameterError(
+            f"The parts folder '{parts}' must not exist (the export writes its parts there, then removes them). Got "
+            f"an existing {kind} instead: remove it (a killed export leaves it behind) or write to another file.")
+
+
 class ParquetSink:
     """A region sink (see :func:`~cnnregions.count_regions`) writing Parquet parts.
 
@@ -126,13 +140,22 @@ class ParquetSink:
         self._done = {}
 
     def prepare(self) -> None:
-        """Create (or empty) the parts folder."""
+        """Check the output path and create the parts folder (which must not exist: it is this run's)."""
         _pyarrow()
-        if not self.path.parent.is_dir():
-            raise InvalidParameterError(f"The folder of '{self.path}' must exist. Got no such folder instead.")
-        self.parts.mkdir(exist_ok=True)
-        for stale in self.parts.glob("part-*.parquet"):
-            stale.unlink()
+        check_export_path(self.path)
+        what = f"The parts folder '{self.parts}'"
+        try:
+            self.parts.mkdir()
+        except OSError as exc:
+            raise write_error(what, exc) from None
+
+    def discard(self) -> None:
+        """Remove the part files this export wrote and its parts folder (left if anything else is in it)."""
+        for part in self.parts.glob("part-*.parquet"):
+            with contextlib.suppress(OSError):
+                part.unlink()
+        with contextlib.suppress(OSError):
+            self.parts.rmdir()
 
     def start(self, problem, piece: tuple[int, ...]) -> _PartWriter:
         """The writer of task ``piece`` (``()``: the split's own regions), to its own part file."""
@@ -147,19 +170,21 @@ class ParquetSink:
         backend), remove them; return the rows written."""
         pa, pq = _pyarrow()
         rows = 0
-        with pq.ParquetWriter(self.path, _schema(pa, self.metadata)) as writer:
-            for piece in sorted(self._done):
-                part, _ = self._done[piece]
-                if part is None:
-                    continue
-                source = pq.ParquetFile(part)
-                for g in range(source.num_row_groups):
-                    table = source.read_row_group(g)
-                    writer.write_table(table.replace_schema_metadata(self.metadata))
-                    rows += table.num_rows
-                source.close()
-                os.unlink(part)
-        shutil.rmtree(self.parts, ignore_errors=True)
+        try:
+            with atomic_output(self.path, f"The output '{self.path}'") as tmp, \
+                    pq.ParquetWriter(tmp, _schema(pa, self.metadata)) as writer:
+                for piece in sorted(self._done):
+                    part, _ = self._done[piece]
+                    if part is None:
+                        continue
+                    source = pq.ParquetFile(part)
+                    for g in range(source.num_row_groups):
+                        table = source.read_row_group(g)
+                        writer.write_table(table.replace_schema_metadata(self.metadata))
+                        rows += table.num_rows
+                    source.close()
+        finally:
+            self.discard()
         return rows
 
 
@@ -184,8 +209,11 @@ def export_regions(network: Network, path: str | os.PathLike, **count_options) -
     sink.prepare()
     try:
         result = count_regions(network, sink=sink, **count_options)
+    except OSError as exc:  # a part file could not be written (full disk, file-size limit)
+        sink.discard()
+        raise write_error(f"The parts folder '{sink.parts}'", exc, f"'{sink.path}' is left as it was") from None
     except BaseException:
-        shutil.rmtree(sink.parts, ignore_errors=True)
+        sink.discard()
         raise
     sink.finalize()
     return result

@@ -45,6 +45,7 @@ import numpy as np
 from .._validation import InvalidParameterError, field_error
 from ..core.schema import JSON_SCHEMA_VERSION
 from ..models.network import Network
+from ..outfiles import atomic_output
 from ..run.driver import count_regions
 from .facets import FacetFinder, group_coincident
 from .pieces import AffinePieces
@@ -295,7 +296,8 @@ def write_graph(graph, path: str | os.PathLike, extra: dict | None = None) -> No
         payload["nodes"] = [{"id": v, "pattern": _pattern_text(d["pattern"], n), "witness": d["witness"].tolist(),
                              "radius": d["radius"], "faces": d["faces"]} for v, d in graph.nodes(data=True)]
         payload["edges"] = [{"source": u, "target": v, "neurons": list(d["neurons"])} for u, v, d in graph.edges(data=True)]
-        path.write_text(json.dumps(payload) + "\n")
+        with atomic_output(path, f"The output '{path}'") as tmp:
+            tmp.write_text(json.dumps(payload) + "\n")
         return
     out = nx.Graph()
     for v, d in graph.nodes(data=True):
@@ -303,4 +305,5 @@ def write_graph(graph, path: str | os.PathLike, extra: dict | None = None) -> No
                      radius=float(d["radius"]), faces=int(d["faces"]))
     for u, v, d in graph.edges(data=True):
         out.add_edge(u, v, neurons=",".join(str(k) for k in d["neurons"]))
-    nx.write_graphml(out, path)
+    with atomic_output(path, f"The output '{path}'") as tmp:
+        nx.write_graphml(out, tmp)

@@ -19,6 +19,7 @@ from ..core.domain import Box, Space
 from ..core.problem import DEFAULT_TOLERANCE, build_problem
 from ..errors import SolverError
 from ..lpsearch.lp import ChebyshevLP, LPStatus
+from ..models.limits import check_bytes
 from ..models.network import Network
 from .facets import FacetFinder, group_coincident
 from .graph import region_halfspaces
@@ -129,13 +130,28 @@ def region_of(network: Network, x: object, *, domain: Box | Space | None = None,
         if not np.all((lo < point) & (point < hi)):
             i = int(np.argmax(~((lo < point) & (point < hi))))
             raise InvalidParameterError(f"The 'x' must lie inside the box. Got x[{i}] = {point[i]} instead.")
+    halfspaces = network.architecture.n_neurons + len(problem.root_rows)  # the facet search: a Gram matrix
+    check_bytes(3 * 8 * halfspaces ** 2, "The region's facet search",
+                f"a {halfspaces:,} x {halfspaces:,} Gram matrix of its halfspaces",
+                "the region of one input of so wide a network is too large to describe here")
     pieces = AffinePieces.from_problem(problem)
-    pattern = np.concatenate([z[0] > 0 for z in network.preactivations(point[None, :])])
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below, in one line
+        preactivations = network.preactivations(point[None, :])
+    if not all(np.all(np.isfinite(z)) for z in preactivations):
+        raise InvalidParameterError(
+            f"The 'x' must keep every pre-activation within float64's range. Got a point of size "
+            f"{float(np.abs(point).max()):.3g} whose pre-activations overflow instead (scale it down).")
+    pattern = np.concatenate([z[0] > 0 for z in preactivations])
     G, h, varies, zero = pieces.full(pattern)
     if np.any(pattern & zero):
         pattern &= ~zero
         G, h, varies, zero = pieces.full(pattern)
-    values = G @ u + h
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = G @ u + h
+    if not np.all(np.isfinite(values)):
+        raise InvalidParameterError(
+            f"The 'x' must keep every pre-activation within float64's range. Got a point of size "
+            f"{float(np.abs(point).max()):.3g} whose pre-activations overflow instead (scale it down).")
     norms = np.linalg.norm(G, axis=1)
     dist = np.abs(values[varies]) / norms[varies]
     wrong = (values[varies] > 0) != pattern[varies]

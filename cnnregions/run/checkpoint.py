@@ -12,13 +12,14 @@ A line is written with one ``write`` call as soon as the task is done and
 fsync'd at least every :data:`SYNC_SECONDS` (and on close): a killed process
 loses nothing that was written; a crash of the machine loses at most the last
 second's tasks, which a resume searches again.  Re-running the same count with
-the same file skips the recorded tasks and gives the same result.  The file is
-locked (``flock``) while a count uses it: a second count on it is refused.  A
-file written for another network or other settings, or by another checkpoint
-version, is refused; a torn last line (killed while writing) is dropped; every
-other line must be a valid record of this count (known piece, not repeated,
-non-negative integers, finite floats, nodes that fit the network) or the file
-is refused, naming the line.
+the same file skips the recorded tasks and gives the same result.  The file is a
+:class:`~cnnregions.linestore.LineStore` (the study's checkpoint is one too): locked
+(``flock``) while a count uses it, so a second count on it, also through a symbolic
+link, is refused.  A file written for another network or other settings, or by
+another checkpoint version, is refused; a torn last line (killed while writing) is
+dropped; every other line must be a valid record of this count (known piece, not
+repeated, non-negative integers, finite floats, nodes that fit the network, a check
+digest) or the file is refused, naming the line.
 
 Each record says whether its task was ``certified``: a certified count
 (``certify=True``) reuses certified records only and searches the others again;
@@ -29,23 +30,19 @@ tasks), the only case where a piece may appear twice.  A float count reuses both
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import itertools
 import json
 import math
 import os
-import stat
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Self
 
 import numpy as np
 
 from ..core.node import Node
 from ..core.stats import Stats
-from ..errors import InvalidParameterError
+from ..linestore import LineStore, StoreKind, short
 
 __all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node"]
 
@@ -74,7 +71,7 @@ class Record:
 
 
 def _bad(expected: str, got: object = "something else") -> ValueError:
-    """A record that fails validation: ``ValueError(expected, got)``, caught in :func:`_parse`."""
+    """A record that fails validation: ``ValueError(expected, got)``, turned into one line by :class:`~cnnregions.linestore.LineStore`."""
     return ValueError(expected, got if isinstance(got, str) else _short(got))
 
 
@@ -173,19 +170,23 @@ def _decode_record(record: object, shape: NodeShape) -> Record:
     return Record(piece, Stats.from_record(stats, floats, certified), nodes)
 
 
-def _line(piece: tuple[int, ...], stats: Stats, children, salt: bytes) -> bytes:
+def _line(piece: tuple[int, ...], stats: Stats, children, salt: bytes) -> dict:
     record = {"piece": list(piece), **stats.to_record()}
     if not math.isfinite(record["min_radius"]):
         record["min_radius"] = None
     record["children"] = [[encode_node(n) for n in child] for child in children]
     record["check"] = _digest(record, salt)
-    return json.dumps(record, sort_keys=True).encode() + b"\n"
+    return record
 
 
 def _digest(record: dict, salt: bytes) -> str:
     """Ties a record to its header and content (catches edits and corruption, not a determined forger)."""
     body = json.dumps({k: v for k, v in record.items() if k != "check"}, sort_keys=True)
     return hashlib.sha256(salt + body.encode()).hexdigest()[:16]
+
+
+#: The count checkpoint as a :class:`~cnnregions.linestore.LineStore`.
+KIND = StoreKind(FORMAT, VERSION, "checkpoint", "count", SYNC_SECONDS)
 
 
 class Checkpoint:
@@ -200,72 +201,29 @@ class Checkpoint:
         Tasks in the file now.
     """
 
-    def __init__(self, path: Path, fd: int, salt: bytes, done: dict[tuple[int, ...], Record], size: int) -> None:
-        self.path = path
-        self._fd = fd
+    def __init__(self, store: LineStore, salt: bytes, done: dict[tuple[int, ...], Record]) -> None:
+        self.path = store.path
+        self._store = store
         self._salt = salt
         self.done = done
-        self._size = size
-        self._synced = time.monotonic()
         self.recorded = len(done)
 
     @classmethod
     def open(cls, path: str | os.PathLike, identity: dict, shape: NodeShape, initial: int) -> Checkpoint:
         """Open ``path`` for the count described by ``identity`` (``initial`` tasks), creating it if needed."""
-        path = Path(path)
-        try:
-            if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-                raise InvalidParameterError(
-                    f"The checkpoint '{path}' must be a regular file. Got a device, folder or pipe instead.")
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise _unwritable(path, exc) from None
-        try:
-            _lock(fd, path)
-            header = {"format": FORMAT, "version": VERSION, **identity}
-            salt = json.dumps(header, sort_keys=True).encode()
-            raw = _read_all(fd)
-            if raw:
-                done, size = _parse(path, raw, header, salt, shape, initial)
-                os.ftruncate(fd, size)  # drop a torn last line
-            else:
-                done, size = {}, 0
-                _write_all(fd, salt + b"\n")
-                size = len(salt) + 1
-                os.fsync(fd)
-            os.lseek(fd, size, os.SEEK_SET)
-        except OSError as exc:
-            os.close(fd)
-            raise _unwritable(path, exc) from None
-        except BaseException:
-            os.close(fd)
-            raise
-        return cls(path, fd, salt, done, size)
+        salt = json.dumps({"format": FORMAT, "version": VERSION, **identity}, sort_keys=True).encode()
+        done: dict[tuple[int, ...], Record] = {}
+        store = LineStore.open(path, KIND, identity, lambda record: _accept(record, done, salt, shape, initial))
+        return cls(store, salt, done)
 
     def record(self, piece: tuple[int, ...], stats: Stats, children) -> None:
         """Append one finished task (one write; fsync'd within ``SYNC_SECONDS``)."""
-        line = _line(piece, stats, children, self._salt)
-        try:
-            _write_all(self._fd, line)
-            if time.monotonic() - self._synced >= SYNC_SECONDS:
-                os.fsync(self._fd)
-                self._synced = time.monotonic()
-        except OSError as exc:
-            with contextlib.suppress(OSError):  # leave no partial line behind
-                os.ftruncate(self._fd, self._size)
-            raise InvalidParameterError(
-                f"The checkpoint '{self.path}' must be writable. Got {_reason(exc)} instead; the "
-                f"{self.recorded} tasks recorded before are kept: free space and run again to resume.") from None
-        self._size += len(line)
+        self._store.append(_line(piece, stats, children, self._salt),
+                           kept=f"the {self.recorded} tasks recorded before are kept")
         self.recorded += 1  # not kept in memory: a resume reads them back
 
     def close(self) -> None:
-        if self._fd < 0:
-            return
-        with contextlib.suppress(OSError):
-            os.fsync(self._fd)
-        os.close(self._fd)  # also releases the lock
-        self._fd = -1
+        self._store.close()
 
     def __enter__(self) -> Self:
         return self
@@ -274,102 +232,28 @@ class Checkpoint:
         self.close()
 
 
-def _lock(fd: int, path: Path) -> None:
-    try:
-        import fcntl
-    except ImportError:  # no flock on this platform: no protection against a second writer
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise InvalidParameterError(
-            f"The checkpoint '{path}' must not be in use by another count. Got a file locked by another "
-            "running count instead (wait for it to finish, or use another file).") from None
-
-
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    os.lseek(fd, 0, os.SEEK_SET)
-    while chunk := os.read(fd, 1 << 20):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _parse(path: Path, raw: bytes, header: dict, salt: bytes, shape: NodeShape, initial: int):  # noqa: C901  one check per refusal, in file order
-    lines = raw.split(b"\n")
-    complete = lines[:-1]  # the part after the last newline is a torn write (or empty)
-    if not complete:
-        raise InvalidParameterError(
-            f"The checkpoint '{path}' must start with a cnnregions checkpoint header. Got a torn or empty first line instead.")
-    try:
-        found = json.loads(complete[0])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        found = None
-    if not isinstance(found, dict) or found.get("format") != FORMAT:
-        raise InvalidParameterError(
-            f"The checkpoint '{path}' must be a cnnregions checkpoint. Got a file that is not one instead.")
-    if found.get("version") != VERSION:
-        raise InvalidParameterError(
-            f"The checkpoint '{path}' must be a version {VERSION} checkpoint. Got version "
-            f"{_short(found.get('version'))} instead (written by an older cnnregions: finish it with that "
-            "version, or start a new file).")
-    for key, value in header.items():
-        if found.get(key) != value:
-            raise InvalidParameterError(
-                f"The checkpoint '{path}' must belong to this count. Got a checkpoint with a different "
-                f"'{key}' ({_short(found.get(key))} instead of {_short(value)}).")
-    size = len(complete[0]) + 1
-    done: dict[tuple[int, ...], Record] = {}
-    for number, line in enumerate(complete[1:], start=2):
-        try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            if number == len(complete):  # a damaged last line: a torn write
-                break
-            raise InvalidParameterError(
-                f"The checkpoint '{path}' must hold one JSON record per line. Got a damaged line {number} instead.") from None
-        try:
-            entry = _decode_record(record, shape)
-            piece = entry.piece
-            if record["check"] != _digest(record, salt):
-                raise _bad("a 'check' digest that matches the line", "a line edited after it was written")
-            known = done.get(piece)
-            if known is not None:
-                # A certified count searches again a task recorded uncertified: its
-                # certified record replaces the earlier one, whose child tasks are forgotten.
-                if not (entry.stats.certified and not known.stats.certified):
-                    raise _bad("a task recorded once", f"piece {list(piece)} again (only a certified record "
-                                                       "may replace an uncertified one)")
-                for other in [p for p in done if len(p) > len(piece) and p[:len(piece)] == piece]:
-                    del done[other]
-            if len(piece) == 1 and piece[0] >= initial:
-                raise _bad(f"one of the {initial} initial tasks", f"piece {list(piece)}")
-            parent = done.get(piece[:-1])
-            if len(piece) > 1 and (parent is None or piece[-1] >= len(parent.children)):
-                raise _bad("a child of a task recorded on an earlier line", f"piece {list(piece)}")
-        except ValueError as bad:
-            expected, got = (bad.args + ("something else",))[:2] if len(bad.args) != 1 else (bad.args[0], "something else")
-            raise InvalidParameterError(
-                f"The checkpoint '{path}' line {number} must hold {expected}. Got {got} instead.") from None
-        done[piece] = entry
-        size += len(line) + 1
-    return done, size
-
-
-def _unwritable(path: Path, exc: OSError) -> InvalidParameterError:
-    return InvalidParameterError(f"The checkpoint '{path}' must be readable and writable. Got {_reason(exc)} instead.")
-
-
-def _reason(exc: OSError) -> str:
-    return f"'{exc.strerror}'" if exc.strerror else type(exc).__name__
+def _accept(record: dict, done: dict[tuple[int, ...], Record], salt: bytes, shape: NodeShape, initial: int) -> None:
+    """Validate one record line against the records before it and add it to ``done``."""
+    entry = _decode_record(record, shape)
+    piece = entry.piece
+    if record["check"] != _digest(record, salt):
+        raise _bad("a 'check' digest that matches the line", "a line edited after it was written")
+    known = done.get(piece)
+    if known is not None:
+        # A certified count searches again a task recorded uncertified: its certified
+        # record replaces the earlier one, whose child tasks are forgotten.
+        if not (entry.stats.certified and not known.stats.certified):
+            raise _bad("a task recorded once", f"piece {list(piece)} again (only a certified record "
+                                               "may replace an uncertified one)")
+        for other in [p for p in done if len(p) > len(piece) and p[:len(piece)] == piece]:
+            del done[other]
+    if len(piece) == 1 and piece[0] >= initial:
+        raise _bad(f"one of the {initial} initial tasks", f"piece {list(piece)}")
+    parent = done.get(piece[:-1])
+    if len(piece) > 1 and (parent is None or piece[-1] >= len(parent.children)):
+        raise _bad("a child of a task recorded on an earlier line", f"piece {list(piece)}")
+    done[piece] = entry
 
 
 def _short(value: object) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 24 else text[:21] + "..."
+    return short(value)

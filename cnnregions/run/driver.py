@@ -103,8 +103,9 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         Restrict the count to an open box, to a plane through three inputs, or to the
         segment between two inputs.  A windowed plane or a segment is counted exactly by
         the geometric engine (:mod:`cnnregions.geometry`: polygons or intervals split
-        layer by layer, no LP, no tolerance); ``tol``, ``split``, ``budget``, ``scheduler`` and
-        ``checkpoint`` are then not used (it runs on ``n_jobs`` local processes).
+        layer by layer, no LP, no tolerance); ``tol``, ``split``, ``budget`` and ``scheduler``
+        are then not used (it runs on ``n_jobs`` local processes), and a ``checkpoint`` (one
+        pass, nothing to resume) or ``certify`` on a segment (exact already) is refused.
     tol : float
         Radius threshold relative to the network's length scale: a region is
         counted when it contains a ball of radius ``tol * scale``.
@@ -166,7 +167,7 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
                                    scheduler=scheduler, checkpoint=checkpoint, connect_timeout=connect_timeout,
                                    certify=certify, sink=sink)
     engine = engine_for(domain, certify=settings.certify, sink=sink)
-    refusal = engine.refusal(sink) if sink is not None else None
+    refusal = engine.refusal(sink, checkpoint=settings.checkpoint is not None, certify=settings.certify)
     if refusal is not None:
         raise InvalidParameterError(refusal)
     counted = engine.count(network, domain, TreeRun(network, domain, settings))

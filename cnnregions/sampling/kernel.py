@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int
+from ..errors import InvalidParameterError
 from ..models.network import Network
 
 __all__ = ["DEFAULT_MAX_MEMORY", "MAX_AUTO_CHUNK", "PatternSampler"]
@@ -16,6 +17,8 @@ MAX_AUTO_CHUNK = 1 << 13
 #: OpenBLAS multiplies on one thread when m*n*k <= 65536 * 4 (its default threshold);
 #: the kernel splits larger products into blocks of rows below it.
 _BLAS_SERIAL_WORK = 1 << 18
+#: Largest pre-activation a sampled point may reach (a margin below float64's 2^1024 for rounding).
+_MAX_VALUE = 2.0 ** 1000
 
 
 def _bytes_per_point(network: Network) -> int:
@@ -59,12 +62,27 @@ class PatternSampler:
         bounds = np.cumsum([0] + [matrix.shape[0] for matrix, _ in maps])
         self._cols = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
         self._rows = [max(1, _BLAS_SERIAL_WORK // mat.size) for mat in self._mats]
+        # |z_l| <= gain_l * max|z_{l-1}| + shift_l: a bound checked per chunk, so that no
+        # pre-activation can overflow into a NaN sign (a pattern that is no region)
+        self._gains = [float(np.abs(mat).sum(axis=0).max(initial=0.0)) for mat in self._mats]
+        self._shifts = [float(np.abs(offset).max(initial=0.0)) for offset in self._offsets]
+
+    def _check_range(self, top: float, std: float) -> None:
+        bound = top
+        for gain, shift in zip(self._gains, self._shifts):
+            bound = gain * bound + shift
+        if not bound <= _MAX_VALUE:
+            raise InvalidParameterError(
+                f"The 'stds' must keep the sampled points' pre-activations within float64's range. Got std "
+                f"{std:.3g}, whose points (up to {top:.3g}) could reach {bound:.3g} instead: take a smaller std.")
 
     def packed(self, rng: np.random.Generator, std: float, m: int) -> np.ndarray:
         """Packed patterns (``(m, ceil(n/8))`` uint8, little bit order) of ``m`` new points."""
         x = self._x[:m]
         rng.standard_normal(out=x)
-        x *= std
+        with np.errstate(over="ignore"):  # an overflowed point is refused just below
+            x *= std
+        self._check_range(max(float(x.max(initial=0.0)), -float(x.min(initial=0.0))), std)
         bits = self._bits[:m]
         last = len(self._mats) - 1
         for l, (mat, offset, z, (a, b), rows) in enumerate(

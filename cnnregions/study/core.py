@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, field_error
+from .._validation import check_int, check_jobs, check_path, field_error
 from ..compare import BoundCheck, applicable_bounds, check_bounds
 from ..core import DEFAULT_TOLERANCE
+from ..core.problem import RADIUS_CAP
 from ..errors import InvalidParameterError
 from ..models.architecture import Architecture
 from ..models.io import load_network, save_network
@@ -195,8 +196,18 @@ def run_study(architecture: Architecture, *, draws: int = 20, seed: int = 0, sea
     seed = check_int(seed, "The 'seed'", minimum=0)
     search = check_int(search, "The 'search'", minimum=0)
     population = check_int(population, "The 'population'", minimum=2)
-    if strategy not in STRATEGIES:
+    if not isinstance(strategy, str) or strategy not in STRATEGIES:
         raise field_error("The 'strategy'", f"one of {', '.join(STRATEGIES)}", strategy)
+    n_jobs = check_jobs(n_jobs)
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.floating)) or not 0 < tol < RADIUS_CAP:
+        raise field_error("The 'tol'", f"a number in (0, {RADIUS_CAP})", tol)
+    for name, value in (("checkpoint", checkpoint), ("best_out", best_out)):
+        if value is not None:
+            check_path(value, f"The '{name}'")
+    if checkpoint is not None and best_out is not None and \
+            os.path.realpath(os.fspath(checkpoint)) == os.path.realpath(os.fspath(best_out)):
+        raise InvalidParameterError(f"The 'best_out' must be another file than the 'checkpoint'. Got '{best_out}' "
+                                    "for both instead (the network would replace the recorded counts).")
     bounds = applicable_bounds(architecture)
     identity = {"architecture": architecture.to_dict(), "tol": float(tol)}
     ledger = Ledger.open(checkpoint, identity) if checkpoint is not None else None
@@ -216,10 +227,16 @@ def run_study(architecture: Architecture, *, draws: int = 20, seed: int = 0, sea
                     found = f"search ({strategy}), candidate {improved[2] + 1} of {search}"
             counted, reused, count_seconds, jobs, backend = (counter.counted, counter.reused, counter.count_seconds,
                                                              counter.n_jobs, counter.backend)
+            reused_keys = dict(counter.reused_keys)
     finally:
         if ledger is not None:
             ledger.close()
     recount = _recount_from_file(best_net, best_out, tol)
+    if recount != best_count and best_net.fingerprint in reused_keys:  # a forged or stale record
+        raise InvalidParameterError(
+            f"The study checkpoint '{checkpoint}' record '{reused_keys[best_net.fingerprint]}' must hold the count "
+            f"of its network. Got {best_count} regions where a recount gives {recount} instead (the line was "
+            "forged or written by a different cnnregions): remove that line, or start a new file.")
     if recount != best_count:  # exactness is the product: never report a count the file does not give
         raise RuntimeError(f"The best network recounted from its file gives {recount} regions, not {best_count}: "
                            "please report this as a bug.")

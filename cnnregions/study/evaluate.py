@@ -56,6 +56,8 @@ class Counter:
         self.ledger = ledger
         self.tol = float(tol)
         self.counted = self.reused = 0
+        #: the ledger key each reused count came from, by network fingerprint
+        self.reused_keys: dict[str, str] = {}
         self.count_seconds = 0.0
         self._client = None
         self._own_client = False
@@ -76,6 +78,7 @@ class Counter:
             if record is not None:
                 regions[i] = record["regions"]
                 self.reused += 1
+                self.reused_keys[network.fingerprint] = key
             else:
                 todo.append(i)
         for i, found, seconds in self._run([(i, networks[i]) for i in todo]):

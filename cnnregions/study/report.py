@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..outfiles import save_figure
 from .core import QUANTILES, StudyResult
 
 __all__ = ["markdown", "plot_study", "save_study_plot"]
@@ -89,8 +90,4 @@ def plot_study(result: StudyResult, title: str, *, figsize=(8.0, 4.6), dpi: int 
 
 def save_study_plot(result: StudyResult, path: str | os.PathLike, title: str) -> None:
     """:func:`plot_study` written to ``path`` (format from the suffix)."""
-    fig = plot_study(result, title)
-    try:
-        fig.savefig(os.fspath(path))
-    except (OSError, ValueError) as exc:
-        raise InvalidParameterError(f"The output '{os.fspath(path)}' must be a writable image path. Got {exc} instead.") from None
+    save_figure(plot_study(result, title), path)

@@ -53,7 +53,7 @@ def test_refuses_checkpoint_and_bad_path(tmp_path):
     net = he_network(paper_architecture("example1-d2"), seed=0)
     with pytest.raises(InvalidParameterError, match="'checkpoint'"):
         export_regions(net, tmp_path / "r.parquet", checkpoint=tmp_path / "c.ckpt")
-    with pytest.raises(InvalidParameterError, match="must exist"):
+    with pytest.raises(InvalidParameterError, match="must be in an existing folder"):
         export_regions(net, tmp_path / "missing" / "r.parquet")
 
 
