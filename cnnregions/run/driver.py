@@ -57,7 +57,8 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
         network's length scale (see :class:`RegionCount`).
     certify : bool
         Yield only regions proven non-empty in exact arithmetic, and every region
-        of the exact ``R_{N,theta}`` (see :func:`count_regions`).
+        of the exact ``R_{N,theta}`` (see :func:`count_regions`).  Refused on a segment,
+        whose intervals are exact already.
 
     Yields
     ------
@@ -72,7 +73,11 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     15
     """
     certify = check_certify(certify)
-    for batch in engine_for(domain, certify=certify).region_batches(network, domain, tol=tol, certify=certify):
+    engine = engine_for(domain, certify=certify)
+    refusal = engine.refusal(certify=certify)
+    if refusal is not None:
+        raise InvalidParameterError(refusal)
+    for batch in engine.region_batches(network, domain, tol=tol, certify=certify):
         yield from batch
 
 

@@ -40,6 +40,15 @@ def test_only_the_segment_engine_refuses_a_sink():
     assert "Segment" in IntervalEngine().refusal(object())
 
 
+def test_geometric_engines_refuse_the_options_they_would_ignore():
+    """One pass leaves nothing to resume; a segment's walk is exact already: refused, not ignored."""
+    assert LPEngine().refusal(None, checkpoint=True, certify=True) is None
+    for engine in (IntervalEngine(), PolygonEngine()):
+        assert engine.refusal() is None
+        assert engine.refusal(checkpoint=True).startswith("The 'checkpoint' must be None")
+    assert IntervalEngine().refusal(certify=True).startswith("The 'certify' must be False")
+
+
 class _Recording(LPEngine):
     """A tree engine with its own search state: the LP search, counted (as a kernel would plug in)."""
 

@@ -16,6 +16,7 @@ from cnnregions import (
     Segment,
     count_regions,
     he_network,
+    iter_regions,
     load_network,
     paper_architecture,
     resolve,
@@ -127,6 +128,9 @@ def test_the_api_refuses_them_too(tmp_path):
         _project_format(info.value, "checkpoint")
     with pytest.raises(InvalidParameterError) as info:
         count_regions(network, domain=segment, certify=True)
+    _project_format(info.value, "certify")
+    with pytest.raises(InvalidParameterError) as info:
+        next(iter_regions(network, domain=segment, certify=True))
     _project_format(info.value, "certify")
     assert not (tmp_path / "c.ckpt").exists()
 
