@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import InvalidParameterError, field_error
+from .._validation import InvalidParameterError, check_jobs, field_error
 from .backends import DEFAULT_CONNECT_TIMEOUT, resolve_jobs
 from .options import check_run_options
 from .tasks import TaskOptions
@@ -59,9 +59,7 @@ class RunSettings:
                 scheduler: object, checkpoint: object, connect_timeout: object, certify: object,
                 sink: object) -> RunSettings:
         """Check every option (one line naming the first bad one), in the order of the signature."""
-        if (isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, (int, np.integer))
-                or not (n_jobs >= 1 or n_jobs == -1)):
-            raise field_error("The 'n_jobs'", "a positive integer or -1 (all cores)", n_jobs)
+        n_jobs = check_jobs(n_jobs)
         check_run_options(progress=progress, checkpoint=checkpoint, connect_timeout=connect_timeout)
         certify = check_certify(certify)
         if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or split < 1:
