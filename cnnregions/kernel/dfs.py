@@ -15,7 +15,9 @@ for that step's region.
 Side tests go, as in :meth:`cnnregions.enumerate.path.Path.side`, through a
 remembered emptiness certificate, a probe, a remembered interior point, then an
 LP (:func:`.lp.decide`); every "non-empty" comes with a point whose slacks are
-proven above the tolerance, every "empty" with a proven dual certificate.
+proven above the tolerance, every "empty" with a proven dual certificate (or, for a
+structurally degenerate optimum, a certificate with a rigorously bounded residual
+that holds for centres in a box of half-width :data:`.lp.BOX`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from ..enumerate.problem import CANCELLATION
-from .lp import EMPTY, NONEMPTY, decide, row_slack
+from .lp import BOXED, EMPTY, NONEMPTY, decide, row_slack
 from .state import IS, MEMORY
 
 __all__ = ["BUDGET", "DONE", "FULL", "OK", "QUESTION", "dfs_run", "expand_step", "restore"]
@@ -40,7 +42,7 @@ SMALL_VALUE = 1e-12
 
 _SP, _PLEN, _NODES, _REGIONS, _KLPS, _HLPS = IS.SP, IS.PLEN, IS.NODES, IS.REGIONS, IS.KLPS, IS.HLPS
 _RCOUNT, _NANS, _QKIND, _QM, _QID = IS.RCOUNT, IS.NANS, IS.QKIND, IS.QM, IS.QID
-_CERTS, _PROBES, _UNRES, _XN = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.XN
+_CERTS, _PROBES, _UNRES, _XN, _BOXED = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.XN, IS.BOXED
 
 
 @njit(cache=True)
@@ -138,7 +140,9 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         out[:] = st.U
         _remember_point(st, mi, serial, out, radius)
         return NONEMPTY, radius
-    if answer == EMPTY:
+    if answer == EMPTY or answer == BOXED:
+        if answer == BOXED:
+            st.I[_BOXED] += 1
         if t <= 0.0:
             e = st.CNEXT[mi]
             n = 0

@@ -23,7 +23,11 @@ into one of three answers:
 - ``EMPTY``: the final basis, inverted again from the rows, gives multipliers
   proven non-negative (an a-posteriori bound on ``||A_B^{-1}||``, as in
   :mod:`cnnregions.enumerate.cones`) whose objective, by weak duality an upper
-  bound on ``t*``, is proven ``<= tol - MARGIN`` (:func:`prove_empty`);
+  bound on ``t*``, is proven ``<= tol - MARGIN`` (:func:`prove_empty`); or, when the
+  optimum is structurally degenerate and no such square basis exists, ``BOXED``:
+  non-negative multipliers whose residual ``sum_k y_k a_k``, of the order of the
+  rounding, is bounded rigorously, which proves that no ball of radius above
+  ``tol - MARGIN`` has its centre in the box ``|u|_inf <= BOX`` (:func:`prove_empty_box`);
 - ``UNDECIDED``: anything else (near the threshold, a degenerate or rank-deficient
   basis, the iteration cap): the caller asks HiGHS, exactly as the reference search.
 
@@ -37,17 +41,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["EMPTY", "MARGIN", "NONEMPTY", "UNDECIDED", "decide", "gamma", "prove_empty", "row_slack",
-           "simplex", "workspace"]
+__all__ = ["BOX", "BOXED", "EMPTY", "MARGIN", "NONEMPTY", "UNDECIDED", "decide", "gamma", "prove_empty",
+           "prove_empty_box", "row_slack", "simplex", "workspace"]
 
 EPS = 2.0 ** -52
 #: Answers of :func:`decide`.
-EMPTY, NONEMPTY, UNDECIDED = 0, 1, 2
+EMPTY, NONEMPTY, UNDECIDED, BOXED = 0, 1, 2, 3
 #: Distance to the tolerance within which the kernel does not decide (HiGHS's feasibility tolerance is 1e-9).
 MARGIN = 1e-8
 #: Smallest tableau entry used as a pivot; reduced costs above ``-COST_TOL`` count as non-negative.
 PIVOT_TOL = 1e-9
 COST_TOL = 1e-12
+#: Half-width of the box of centres within which :func:`prove_empty_box` proves a side empty, in
+#: search coordinates (units of the network's length scale, where the radius cap is 1).
+BOX = 1e6
 #: Largest ``||I - X A_B||`` bound for which an inverse ``X`` is used in a proof.
 _MAX_DRIFT = 0.5
 
@@ -323,6 +330,56 @@ def prove_empty(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndar
 
 
 @njit(cache=True)
+def prove_empty_box(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndarray,
+                    values: np.ndarray) -> float:
+    """A proven upper bound on the radius of any ball centred in the box ``|u|_inf <= BOX``.
+
+    For the multipliers ``y >= 0`` of the basic columns (their float values,
+    negatives set to zero: non-negative by construction) and any feasible ``(u, t)``,
+    ``t sum_k y_k + t s <= sum_k y_k b_k + cap s + r . u`` with ``r = sum_k y_k a_k``;
+    so ``t <= (beta + BOX ||r||_1) / sigma``, every float sum bounded with its
+    rounding.  This is the certificate of a structurally degenerate optimum (rows of
+    a deeper layer lie, up to rounding, in the span of the active rows before it:
+    no exact multipliers exist for the float rows, only ones with a residual of the
+    order of the rounding), at the price of the box.
+    """
+    n = A.shape[1]
+    g = gamma(m + n + 4)
+    sigma = 0.0
+    beta = 0.0
+    bmag = 0.0
+    for i in range(n + 1):
+        col = basis[i]
+        v = values[i]
+        if col > m or not v > 0.0:
+            continue
+        sigma += v
+        c = b[col] if col < m else cap
+        beta += c * v
+        bmag += abs(c * v)
+    r1 = 0.0
+    for j in range(n):
+        rj = 0.0
+        rmag = 0.0
+        for i in range(n + 1):
+            col = basis[i]
+            v = values[i]
+            if col < m and v > 0.0:
+                rj += v * A[col, j]
+                rmag += abs(v * A[col, j])
+        r1 += abs(rj) + g * rmag
+    r1 *= 1.0 + g
+    sigma_lo = sigma * (1.0 - g)
+    sigma_hi = sigma * (1.0 + g)
+    if not sigma_lo > 0.0:
+        return np.inf
+    top = beta + g * bmag + BOX * r1 * (1.0 + g)
+    top += 4.0 * EPS * abs(top)
+    bound = top / sigma_lo if top >= 0.0 else top / sigma_hi
+    return bound + 4.0 * EPS * abs(bound) + 1e-300
+
+
+@njit(cache=True)
 def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.ndarray, basis: np.ndarray,
            u: np.ndarray, AB: np.ndarray, X: np.ndarray, W: np.ndarray, y: np.ndarray) -> tuple[int, float, float]:
     """Decide whether rows ``A[:m], b[:m]`` hold a ball of radius above ``tol``, with proof.
@@ -345,9 +402,14 @@ def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.n
             return NONEMPTY, t, radius
         return UNDECIDED, t, 0.0
     if t < tol - MARGIN:
-        upper = prove_empty(A, b, m, cap, basis, T[:A.shape[1] + 1, m + A.shape[1] + 2], AB, X, W, y)
-        if upper <= tol - MARGIN:
+        values = T[:A.shape[1] + 1, m + A.shape[1] + 2]
+        if prove_empty(A, b, m, cap, basis, values, AB, X, W, y) <= tol - MARGIN:
             return EMPTY, t, 0.0
+        if prove_empty_box(A, b, m, cap, basis, values) <= tol - MARGIN:
+            for i in range(basis.shape[0]):
+                if not values[i] > 0.0:
+                    basis[i] = m + basis.shape[0]  # not in the support
+            return BOXED, t, 0.0
     return UNDECIDED, t, 0.0
 
 

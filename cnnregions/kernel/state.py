@@ -69,6 +69,7 @@ class IS:
     PROBES = 12     # sides decided by a probe or a remembered point
     UNRESOLVED = 13  # float decisions near a threshold (as Certifier.radius / coefficients)
     XN = 14         # children of the last branching step
+    BOXED = 15      # sides proven empty for centres in the box (lp.prove_empty_box)
     SIZE = 16
 
 
@@ -100,7 +101,6 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
     LA[s0:s1], LC[s0:s1], NH[s0:s1], CH[s0:s1] = a0, c0, nh0, ch0
     CONST[s0:s1], ACT[s0:s1] = const0, act0
     d = dim + 1
-    F = np.array([np.inf, 0.0, problem.tol, problem.cap])
     arrays = dict(
         MM=MM, AMM=np.abs(MM), CB=CB, STARTS=np.array(starts, dtype=np.int64), LAYER=layer_of, BOUND=bound,
         RA=RA, RB=RB, FP=np.array([problem.tol, problem.cap]),
@@ -111,7 +111,7 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
         SK=np.zeros(stack, dtype=np.int64), SLEN=np.zeros(stack, dtype=np.int64),
         SACT=np.zeros(stack, dtype=np.int64), SROW=np.zeros(stack, dtype=np.int64),
         SRA=np.zeros((stack, dim)), SRB=np.zeros(stack), SC=np.zeros((stack, dim)), SR=np.zeros(stack),
-        PAT=np.zeros(n, dtype=np.bool_), I=np.zeros(IS.SIZE, dtype=np.int64), F=F[:2].copy(),
+        PAT=np.zeros(n, dtype=np.bool_), I=np.zeros(IS.SIZE, dtype=np.int64), F=np.array([np.inf, 0.0]),
         CID=np.zeros((2 * n, MEMORY, d), dtype=np.int64), CLEN=np.zeros((2 * n, MEMORY), dtype=np.int64),
         CSER=np.full((2 * n, MEMORY), -1, dtype=np.int64), CNEXT=np.zeros(2 * n, dtype=np.int64),
         PC=np.zeros((2 * n, MEMORY, dim)), PR=np.zeros((2 * n, MEMORY)),
