@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from ..enumerate.problem import CANCELLATION
-from .lp import BOXED, EMPTY, NONEMPTY, decide, row_slack
+from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide, row_slack
 from .state import IS, MEMORY
 
 __all__ = ["BUDGET", "DONE", "FULL", "OK", "QUESTION", "dfs_run", "expand_step", "restore"]
@@ -134,8 +134,12 @@ def side(st, a, b, rid, l, probe, has_probe, out):
     st.LPB[:p] = st.PB[:p]
     st.LPA[p, :] = a
     st.LPB[p] = b
-    st.I[_KLPS] += 1
-    answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X, st.W, st.Y)
+    if st.FP[2] > 0.0:  # every LP to HiGHS (a check of the hand-over)
+        answer, t, radius = UNDECIDED, 0.0, 0.0
+    else:
+        st.I[_KLPS] += 1
+        answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X, st.W,
+                                   st.Y)
     if answer == NONEMPTY:
         out[:] = st.U
         _remember_point(st, mi, serial, out, radius)

@@ -49,9 +49,13 @@ class KernelSearch:
         checks no witnesses).
     buffer : int
         Regions the compiled search stores before handing them to :meth:`dfs`.
+    highs_only : bool
+        Hand every LP to HiGHS (the kernel still searches, probes and reuses
+        certificates): a check that the hand-over to Python decides as the kernel does.
     """
 
-    def __init__(self, problem: SearchProblem, *, immediate: bool = False, buffer: int = BUFFER) -> None:
+    def __init__(self, problem: SearchProblem, *, immediate: bool = False, buffer: int = BUFFER,
+                 highs_only: bool = False) -> None:
         if problem.certify:
             raise InvalidParameterError(
                 "The 'engine' must be the reference engine for a certified count. Got the kernel instead.")
@@ -71,7 +75,7 @@ class KernelSearch:
         first = Layers(problem, Path(problem.dim, problem.cap, problem.tol, maxrows, len(problem.maps), self.cert),
                        self.cert).data[0]
         layer0 = (first.a, first.c, first.nhat, first.chat, np.array(first.const), np.array(first.active_const))
-        self.state = new_state(problem, layer0, buffer)._replace(PAT=state_pattern)
+        self.state = new_state(problem, layer0, buffer, highs_only)._replace(PAT=state_pattern)
         #: The pattern of the region last yielded by :meth:`dfs` (or of the current node).
         self.pattern = np.zeros(self.n_neurons, dtype=bool)
         self._splits: list[int] = []

@@ -73,9 +73,10 @@ class IS:
     SIZE = 16
 
 
-def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: int) -> KState:
+def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: int, highs_only: bool = False) -> KState:
     """Fresh arrays for ``problem``; ``layer0`` is the first layer's ``(a, c, nhat, chat, const, active)``
-    as the reference search computes it (cancellation and box screening decided in Python)."""
+    as the reference search computes it (cancellation and box screening decided in Python).
+    ``highs_only`` hands every LP to HiGHS (``FP = (tol, cap, highs_only)``)."""
     maps, starts = problem.maps, problem.starts
     n, dim, depth = problem.n_neurons, problem.dim, len(maps)
     width = max([1] + [M.shape[1] for M, _ in maps[1:]])
@@ -103,7 +104,7 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
     d = dim + 1
     arrays = dict(
         MM=MM, AMM=np.abs(MM), CB=CB, STARTS=np.array(starts, dtype=np.int64), LAYER=layer_of, BOUND=bound,
-        RA=RA, RB=RB, FP=np.array([problem.tol, problem.cap]),
+        RA=RA, RB=RB, FP=np.array([problem.tol, problem.cap, float(highs_only)]),
         LA=LA, LC=LC, NH=NH, CH=CH, CONST=CONST, ACT=ACT, LSER=np.zeros(depth, dtype=np.int64),
         ALAYER=np.zeros(depth, dtype=np.bool_),
         PA=np.zeros((maxrows, dim)), PB=np.zeros(maxrows), PID=np.zeros(maxrows, dtype=np.int64),
