@@ -144,7 +144,7 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         out[:] = st.U
         _remember_point(st, mi, serial, out, radius)
         return NONEMPTY, radius
-    if answer == EMPTY or answer == BOXED:
+    if answer in (EMPTY, BOXED):
         if answer == BOXED:
             st.I[_BOXED] += 1
         if t <= 0.0:
@@ -348,9 +348,8 @@ def restore(st, k, splits, screen_const, screen_act, has_screen):
     for i in range(st.RA.shape[0]):
         _path_push(st, st.RA[i], st.RB[i], i)
     for l in range(1, current + 1):
-        if not st.BOUND[k] or l < current:
-            if enter_layer(st, l, st.SCR[0], 0.0, False) == QUESTION:
-                return QUESTION
+        if (not st.BOUND[k] or l < current) and enter_layer(st, l, st.SCR[0], 0.0, False) == QUESTION:
+            return QUESTION
     R = st.RA.shape[0]
     row = st.SCR[3]
     for rid in splits:
@@ -376,8 +375,7 @@ def _follow(st, k, w, r):
         st.PAT[k] = st.ACT[k]
         k += 1
         passed += 1
-        if k < n and st.BOUND[k]:
-            if enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+        if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
                 return k, passed, QUESTION
     return k, passed, OK
 
@@ -414,8 +412,7 @@ def _step(st, top, detail):
     if st.SACT[top] >= 0:
         st.PAT[k - 1] = st.SACT[top] == 1
     nodes = 1
-    if k < n and st.BOUND[k]:
-        if enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
             return QUESTION
     k, passed, status = _follow(st, k, w, r)
     if status == QUESTION:
@@ -470,8 +467,7 @@ def dfs_run(st, budget, detail):
 def expand_step(st, k, w, r):
     """The branching step of ``Search.expand`` on the restored node ``k`` (children in ``X*``)."""
     n = st.PAT.shape[0]
-    if k < n and st.BOUND[k]:
-        if enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
             return QUESTION
     if branch(st, k, w, r) == QUESTION:
         return QUESTION

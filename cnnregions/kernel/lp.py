@@ -153,14 +153,14 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
     while it < maxit:
         it += 1
         j = -1
-        best = -COST_TOL
+        lowest = -COST_TOL
         for k in range(m + 1):
             z = T[d, k]
-            if z < best:
+            if z < lowest:
                 j = k
                 if bland:
                     break
-                best = z
+                lowest = z
         if j < 0:
             ok = 1
             break
@@ -169,10 +169,10 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
         for i in range(d):
             a = T[i, j]
             if basis[i] > m:
-                if abs(a) > PIVOT_TOL:  # an artificial at zero: leaves first
-                    if r < 0 or ratio > 0.0 or basis[i] < basis[r]:
-                        r = i
-                        ratio = 0.0
+                # an artificial at zero leaves first
+                if abs(a) > PIVOT_TOL and (r < 0 or ratio > 0.0 or basis[i] < basis[r]):
+                    r = i
+                    ratio = 0.0
             elif a > PIVOT_TOL:
                 q = T[i, rhs] / a
                 if q < ratio or (q == ratio and basis[i] < basis[r]):

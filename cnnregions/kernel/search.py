@@ -79,7 +79,6 @@ class KernelSearch:
         #: The pattern of the region last yielded by :meth:`dfs` (or of the current node).
         self.pattern = np.zeros(self.n_neurons, dtype=bool)
         self._splits: list[int] = []
-        self._lp: ChebyshevLP | None = None
         self.leftover: list[Node] = []
 
     # -- statistics -------------------------------------------------------------------
@@ -143,13 +142,18 @@ class KernelSearch:
             st.I[IS.QKIND] = 0
 
     def _answer_side(self) -> None:
-        """HiGHS decides a side, as ``Path._solve`` does: radius, numpy slack of the centre, tolerance."""
+        """HiGHS decides a side, as ``Path._solve`` does: radius, numpy slack of the centre, tolerance.
+
+        Each question gets a fresh HiGHS model (a cold solve): the answer depends on
+        the rows only, never on the questions before it.  (A warm-started persistent
+        model has been seen to return a wrong optimum, ``t = -0.116`` for ``t* = 1``,
+        on a net whose first layer's hyperplanes are axis-aligned:
+        ``tests/kernel/test_differential.py``.)
+        """
         st = self.state
         m = int(st.I[IS.QM])
         a, b = st.QA[:m].copy(), st.QB[:m].copy()
-        if self._lp is None:
-            self._lp = ChebyshevLP(self.problem.dim, self.problem.cap)
-        result = self._lp.solve([(a[i], float(b[i])) for i in range(m)])
+        result = ChebyshevLP(self.problem.dim, self.problem.cap).solve([(a[i], float(b[i])) for i in range(m)])
         st.I[IS.HLPS] += 1
         if result.status is not LPStatus.OPTIMAL:
             raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {m} rows")

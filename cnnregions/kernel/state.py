@@ -14,7 +14,7 @@ Row ids: the domain's row ``i`` is ``i``; "neuron ``j`` has sign ``s``" is
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,30 +25,88 @@ __all__ = ["FIELDS", "IS", "MEMORY", "KState", "new_state"]
 #: Certificates and interior points remembered per neuron row (oldest overwritten), as the reference path does.
 MEMORY = 8
 
-FIELDS = (
-    # the problem (read only)
-    "MM", "AMM", "CB", "STARTS", "LAYER", "BOUND", "RA", "RB", "FP",
-    # layer data on the current region, per neuron
-    "LA", "LC", "NH", "CH", "CONST", "ACT", "LSER", "ALAYER",
-    # the path
-    "PA", "PB", "PID", "ONPATH",
-    # the depth-first stack
-    "SK", "SLEN", "SACT", "SROW", "SRA", "SRB", "SC", "SR",
-    # pattern, counters
-    "PAT", "I", "F",
-    # LP memory: certificate supports and interior points
-    "CID", "CLEN", "CSER", "CNEXT", "PC", "PR", "PSER", "PNEXT",
-    # region buffer
-    "RPAT", "RW", "RR", "RSPL",
-    # question to Python and its answers
-    "QA", "QB", "AID", "AEMPTY", "AC", "AT",
-    # children of one branching step
-    "XACT", "XROW", "XRA", "XRB", "XC", "XR",
-    # LP rows and work arrays, scratch vectors
-    "LPA", "LPB", "T", "BASIS", "U", "AB", "X", "W", "Y", "SCR",
-)
+class KState(NamedTuple):
+    """The kernel's state (a named tuple of arrays: numba passes it by reference, Python owns it)."""
 
-KState = namedtuple("KState", FIELDS)  # type: ignore[misc]
+    # the problem (read only)
+    MM: np.ndarray
+    AMM: np.ndarray
+    CB: np.ndarray
+    STARTS: np.ndarray
+    LAYER: np.ndarray
+    BOUND: np.ndarray
+    RA: np.ndarray
+    RB: np.ndarray
+    FP: np.ndarray
+    # layer data on the current region, per neuron
+    LA: np.ndarray
+    LC: np.ndarray
+    NH: np.ndarray
+    CH: np.ndarray
+    CONST: np.ndarray
+    ACT: np.ndarray
+    LSER: np.ndarray
+    ALAYER: np.ndarray
+    # the path
+    PA: np.ndarray
+    PB: np.ndarray
+    PID: np.ndarray
+    ONPATH: np.ndarray
+    # the depth-first stack
+    SK: np.ndarray
+    SLEN: np.ndarray
+    SACT: np.ndarray
+    SROW: np.ndarray
+    SRA: np.ndarray
+    SRB: np.ndarray
+    SC: np.ndarray
+    SR: np.ndarray
+    # pattern, counters
+    PAT: np.ndarray
+    I: np.ndarray
+    F: np.ndarray
+    # LP memory: certificate supports and interior points
+    CID: np.ndarray
+    CLEN: np.ndarray
+    CSER: np.ndarray
+    CNEXT: np.ndarray
+    PC: np.ndarray
+    PR: np.ndarray
+    PSER: np.ndarray
+    PNEXT: np.ndarray
+    # region buffer
+    RPAT: np.ndarray
+    RW: np.ndarray
+    RR: np.ndarray
+    RSPL: np.ndarray
+    # question to Python and its answers
+    QA: np.ndarray
+    QB: np.ndarray
+    AID: np.ndarray
+    AEMPTY: np.ndarray
+    AC: np.ndarray
+    AT: np.ndarray
+    # children of one branching step
+    XACT: np.ndarray
+    XROW: np.ndarray
+    XRA: np.ndarray
+    XRB: np.ndarray
+    XC: np.ndarray
+    XR: np.ndarray
+    # LP rows and work arrays, scratch vectors
+    LPA: np.ndarray
+    LPB: np.ndarray
+    T: np.ndarray
+    BASIS: np.ndarray
+    U: np.ndarray
+    AB: np.ndarray
+    X: np.ndarray
+    W: np.ndarray
+    Y: np.ndarray
+    SCR: np.ndarray
+
+
+FIELDS = KState._fields
 
 
 class IS:
