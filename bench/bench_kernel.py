@@ -18,12 +18,15 @@ Timings mean something only on a quiet machine.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 
 from bench.bench_count import SPEED_SET, _load
 from cnnregions import Architecture, he_network
 from cnnregions.enumerate.problem import build_problem
 from cnnregions.enumerate.search import Search
+
+print = functools.partial(print, flush=True)  # rows appear as they are measured
 
 #: A 2-D conv net with two input channels (the issue's benchmark list).
 TWO_CHANNELS = Architecture({"height": 4, "width": 4, "channels": 2},
