@@ -214,3 +214,11 @@ def test_where_the_reference_search_errs_the_kernel_agrees_with_an_independent_l
     _disputed_regions_are_reference_errors(net, problem)
     ks = KernelSearch(problem)
     assert ks.count(ks.root()) == expected
+
+
+def test_high_dimensions_are_refused():
+    from cnnregions.kernel import KERNEL_MAX_DIM
+    arch = Architecture({"height": 1, "width": KERNEL_MAX_DIM + 1, "channels": 1},
+                        [{"channels": 1, "kernel": [1, 2], "stride": 1}])
+    with pytest.raises(ValueError, match="at most"):
+        KernelSearch(build_problem(he_network(arch, seed=0)))
