@@ -1,10 +1,22 @@
 """Run the reference search and the kernel on one problem and compare what they find."""
 
-import numpy as np
+import sys
+from pathlib import Path
 
-from cnnregions.enumerate.search import Search
-from cnnregions.enumerate.tasks import split_tree
-from cnnregions.kernel import KernelSearch
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")  # the kernel's tests skip where numba is missing
+
+# The independent brute-force reference of the enumerate tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "enumerate"))
+from region_reference import region_radius  # noqa: E402
+
+from cnnregions.enumerate.search import Search  # noqa: E402
+from cnnregions.enumerate.tasks import split_tree  # noqa: E402
+from cnnregions.kernel import KernelSearch  # noqa: E402
+
+__all__ = ["assert_same_tree", "budgeted_totals", "patterns", "random_rows", "region_radius"]
 
 
 def patterns(search):

@@ -4,10 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from differential import assert_same_tree, budgeted_totals, patterns
+from differential import assert_same_tree, budgeted_totals, patterns, region_radius
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from region_reference import region_radius
 
 from cnnregions import Architecture, Network, he_network, load_network, paper_architecture
 from cnnregions.enumerate.domain import Box, Plane

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+pytest.importorskip("numba")
+
 import cnnregions.enumerate.driver as driver
 import cnnregions.enumerate.tasks as tasks
 from cnnregions import he_network, paper_architecture
