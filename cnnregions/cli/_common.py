@@ -11,8 +11,11 @@ from typing import Any
 from ..core.problem import DEFAULT_TOLERANCE
 from ..core.schema import JSON_SCHEMA_VERSION
 from ..models.resolve import ResolvedNetwork
+from ..run.engines import DEFAULT_ENGINE, TREE_ENGINES
+from ..run.settings import AUTO
 
-__all__ = ["add_net_argument", "add_tol_argument", "count_type", "emit_json", "float_type", "jobs_count",
+__all__ = ["add_engine_argument", "add_net_argument", "add_tol_argument", "budget_units", "count_type", "emit_json",
+           "float_type", "jobs_count",
            "nonnegative_count", "nonnegative_int", "positive_finite", "positive_int", "print_network",
            "tolerance"]
 
@@ -94,6 +97,20 @@ def add_tol_argument(parser: argparse.ArgumentParser, help: str | None = None) -
     """``--tol``, the radius threshold of the counts (default :data:`~cnnregions.core.DEFAULT_TOLERANCE`)."""
     parser.add_argument("--tol", type=tolerance, default=DEFAULT_TOLERANCE, help=help or (
         f"radius threshold relative to the network's length scale (default {DEFAULT_TOLERANCE:g})"))
+
+
+def budget_units(text: str) -> int | str | None:
+    """The ``--budget`` type: ``auto`` (the default), 0 (never cut a task: no budget) or a positive number of units."""
+    if text == AUTO:
+        return AUTO
+    return nonnegative_int(text) or None
+
+
+def add_engine_argument(parser: argparse.ArgumentParser) -> None:
+    """``--engine``: the tree engine (:func:`cnnregions.run.engines.tree_engine`)."""
+    parser.add_argument("--engine", choices=list(TREE_ENGINES), default=DEFAULT_ENGINE,
+                        help=f"search engine for the whole space, a box or a plane without window: the compiled kernel "
+                             f"or the reference LP search (same regions and nodes; default {DEFAULT_ENGINE})")
 
 
 def add_net_argument(parser: argparse.ArgumentParser, *, weights: bool = True) -> None:

@@ -9,14 +9,15 @@ import warnings
 from .._validation import InvalidParameterError
 from ..models.resolve import resolve
 from ..outfiles import check_output
-from ..run import DEFAULT_BUDGET, DEFAULT_SPLIT, count_regions
+from ..run import DEFAULT_SPLIT, count_regions
 from ..run.backends import DEFAULT_CONNECT_TIMEOUT
 from ._common import (
+    add_engine_argument,
     add_net_argument,
     add_tol_argument,
+    budget_units,
     emit_json,
     jobs_count,
-    nonnegative_int,
     positive_finite,
     positive_int,
     print_network,
@@ -38,9 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_tol_argument(p)
     p.add_argument("--split", type=positive_int, default=DEFAULT_SPLIT,
                    help=f"number of initial tasks (subtrees of a breadth-first split; default {DEFAULT_SPLIT})")
-    p.add_argument("--budget", type=nonnegative_int, default=DEFAULT_BUDGET, metavar="UNITS",
-                   help=f"work after which a task hands its unexplored nodes back as new tasks, in units of "
-                        f"8 per LP and 1 per node (default {DEFAULT_BUDGET}; 0: never). The count does not depend on it")
+    p.add_argument("--budget", type=budget_units, default="auto", metavar="UNITS",
+                   help="work after which a task hands its unexplored nodes back as new tasks, in units of "
+                        "8 per LP and 1 per node (0: never; default auto: never for one job without a checkpoint, "
+                        "else the engine's own). The count and the nodes do not depend on it")
+    add_engine_argument(p)
     p.add_argument("--certify", action="store_true",
                    help="prove the count in exact arithmetic (witnesses, emptiness certificates, exact LPs); "
                         "needs the 'certify' extra (python-flint)")
@@ -112,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
     progress = (not args.json) if args.progress is None else args.progress
     if progress:
         _forecast(network, domain, args)
-    options = dict(n_jobs=args.jobs, tol=args.tol, split=args.split, budget=args.budget or None, progress=progress,
+    options = dict(n_jobs=args.jobs, tol=args.tol, split=args.split, budget=args.budget, progress=progress,
+                   engine=args.engine,
                    domain=domain, scheduler=args.scheduler, connect_timeout=args.connect_timeout)
     with warnings.catch_warnings():
         warnings.showwarning = _warning_line

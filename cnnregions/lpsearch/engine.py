@@ -11,13 +11,19 @@ from collections.abc import Iterator
 
 from ..core.domain import Domain
 from ..core.engine import Counted, Runner, Searcher
+from ..core.node import WORK_PER_LP
 from ..core.problem import SearchProblem, build_problem
 from ..core.results import Region
 from ..core.stats import Stats
 from .search import Search
 
-__all__ = ["BATCH", "LPEngine"]
+__all__ = ["BATCH", "DEFAULT_BUDGET", "LPEngine"]
 
+#: Default work budget of a task: 1,600 units (``WORK_PER_LP`` = 8 per LP, 1 per node), at
+#: most 200 LPs, typically 50 ms on one core.  Small enough that a net of a minute's work
+#: spreads over hundreds of workers, large enough that a task's fixed cost (a fresh
+#: LP, the layers' maps, a round trip to the worker) stays a few per cent.
+DEFAULT_BUDGET = 200 * WORK_PER_LP
 #: Regions per batch handed to ``iter_regions``.
 BATCH = 256
 
@@ -26,6 +32,10 @@ class LPEngine:
     """The depth-first LP search (:mod:`.search`); every sink works with it."""
 
     name = "lp"
+
+    def default_budget(self, problem: SearchProblem) -> int:
+        """A task's work budget when the count does not set one (:data:`~cnnregions.run.tasks.DEFAULT_BUDGET`)."""
+        return DEFAULT_BUDGET
 
     def searcher(self, problem: SearchProblem, *, immediate: bool = False) -> Searcher:
         return Search(problem, immediate=immediate)

@@ -278,6 +278,13 @@ class Search:
         finally:
             self.nodes += nodes
 
+    def count(self, node: Node, budget: int | None = None) -> int:
+        """Search ``node``'s subtree as :meth:`dfs` does, without handing out regions; the regions found."""
+        before = self.regions
+        for _ in self.dfs(node, budget):
+            pass
+        return self.regions - before
+
     def expand(self, node: Node, on_region: RegionSink | None = None) -> list[Node]:
         """One branching step from ``node`` (for splitting the tree into subtrees).
 

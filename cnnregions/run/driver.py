@@ -23,8 +23,8 @@ from ..core.problem import DEFAULT_TOLERANCE
 from ..core.results import Region, RegionCount
 from ..models.network import Network
 from .backends import DEFAULT_CONNECT_TIMEOUT
-from .engines import engine_for
-from .settings import RunSettings, check_certify
+from .engines import DEFAULT_ENGINE, engine_for
+from .settings import AUTO, RunSettings, check_certify
 from .tasks import DEFAULT_BUDGET
 from .tree import TreeRun
 
@@ -37,7 +37,8 @@ DEFAULT_SPLIT = 16
 
 
 def iter_regions(network: Network, *, domain: Domain | None = None,
-                 tol: float = DEFAULT_TOLERANCE, certify: bool = False) -> Iterator[Region]:
+                 tol: float = DEFAULT_TOLERANCE, certify: bool = False,
+                 engine: str = DEFAULT_ENGINE) -> Iterator[Region]:
     """Generate every linear region of ``network``, one at a time.
 
     A region (Definition 1 of Xiong et al., 2020) is a non-empty open set
@@ -59,6 +60,8 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
         Yield only regions proven non-empty in exact arithmetic, and every region
         of the exact ``R_{N,theta}`` (see :func:`count_regions`).  Refused on a segment,
         whose intervals are exact already.
+    engine : {"kernel", "reference"}
+        The tree engine (see :func:`count_regions`).
 
     Yields
     ------
@@ -73,21 +76,21 @@ def iter_regions(network: Network, *, domain: Domain | None = None,
     15
     """
     certify = check_certify(certify)
-    engine = engine_for(domain, certify=certify)
-    refusal = engine.refusal(certify=certify)
+    chosen = engine_for(domain, certify=certify, engine=engine)
+    refusal = chosen.refusal(certify=certify)
     if refusal is not None:
         raise InvalidParameterError(refusal)
-    for batch in engine.region_batches(network, domain, tol=tol, certify=certify):
+    for batch in chosen.region_batches(network, domain, tol=tol, certify=certify):
         yield from batch
 
 
 def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = None,  # noqa: PLR0913  public API, keyword-only
                   tol: float = DEFAULT_TOLERANCE, split: int = DEFAULT_SPLIT,
-                  budget: int | None = DEFAULT_BUDGET,
+                  budget: int | str | None = AUTO,
                   progress: bool | Callable[[int, int, int], None] = False,
                   scheduler=None, checkpoint: str | os.PathLike | None = None,
                   connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, certify: bool = False,
-                  sink=None) -> RegionCount:
+                  sink=None, engine: str = DEFAULT_ENGINE) -> RegionCount:
     """Count the linear regions ``R_{N,theta}`` of ``network`` exactly.
 
     Depth-first search over activation patterns, layer by layer and neuron by
@@ -100,8 +103,8 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     ----------
     network : Network
     n_jobs : int
-        Worker processes (loky); -1 for all cores.  The result, including
-        ``lps`` and ``nodes``, does not depend on it.  Capped at the number of
+        Worker processes (loky); -1 for all cores.  The regions and ``nodes`` do not
+        depend on it; with an explicit ``budget`` neither do ``lps``.  Capped at the number of
         initial tasks or of cores, whichever is larger, with a warning above the
         number of cores.
     domain : Domain (Box, Plane, Segment) or None
@@ -118,13 +121,16 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         Number of initial tasks: the tree is expanded breadth first until a
         level has at least ``split`` nodes, which are grouped into ``split`` runs
         of consecutive nodes.  Fewer when the tree is small.
-    budget : int or None
+    budget : int, None or "auto"
         Work units (8 per LP, 1 per search node) after which a task stops and
         returns its unexplored nodes as new tasks, so that no task holds a large
-        share of the work, whatever the number of workers (default
-        ``DEFAULT_BUDGET``, at most 200 LPs; less for the first generations of tasks).  None: no limit (the tasks are the
-        initial split's subtrees).  The count and ``nodes`` do not depend on it;
-        ``lps`` may (certificates are kept per task).
+        share of the work, whatever the number of workers (less for the first
+        generations of tasks).  None: no limit (the tasks are the initial split's
+        subtrees).  ``"auto"`` (the default): no limit for a serial count without a
+        checkpoint or scheduler, else the engine's own (``DEFAULT_BUDGET``, at most 200
+        LPs, for the reference search; :data:`~cnnregions.kernel.KERNEL_BUDGET` for the
+        kernel).  The count and ``nodes`` do not depend on it; ``lps`` may (certificates
+        are kept per task), so ``lps`` may differ between a serial and a parallel count.
     progress : bool or callable
         True for progress on stderr (a tqdm bar on a terminal, shown after 2 s;
         a plain line every 10 s otherwise); or a callable
@@ -157,6 +163,17 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
         Sorting the outputs by piece gives an order independent of the backend.
         Not with ``checkpoint``.
 
+    engine : {"kernel", "reference"}
+        The tree engine for all of the input space, a box, or a plane without a window
+        (windowed planes and segments are split geometrically whichever is named):
+        ``"kernel"`` (default), the compiled search (:mod:`cnnregions.kernel`), which
+        decides in compiled code every side it can prove and hands the others to HiGHS;
+        ``"reference"``, the LP search of :mod:`cnnregions.lpsearch`, every side a HiGHS
+        LP unless spared.  Both give the same regions and ``nodes``; ``lps`` differ.  The
+        kernel serves float-mode problems of at most
+        :data:`~cnnregions.kernel.KERNEL_MAX_DIM` dimensions; a certified count or a wider
+        problem is searched by the reference engine.
+
     Returns
     -------
     RegionCount
@@ -171,11 +188,11 @@ def count_regions(network: Network, *, n_jobs: int = 1, domain: Domain | None = 
     settings = RunSettings.checked(n_jobs=n_jobs, tol=tol, split=split, budget=budget, progress=progress,
                                    scheduler=scheduler, checkpoint=checkpoint, connect_timeout=connect_timeout,
                                    certify=certify, sink=sink)
-    engine = engine_for(domain, certify=settings.certify, sink=sink)
-    refusal = engine.refusal(sink, checkpoint=settings.checkpoint is not None, certify=settings.certify)
+    chosen = engine_for(domain, certify=settings.certify, sink=sink, engine=engine)
+    refusal = chosen.refusal(sink, checkpoint=settings.checkpoint is not None, certify=settings.certify)
     if refusal is not None:
         raise InvalidParameterError(refusal)
-    counted = engine.count(network, domain, TreeRun(network, domain, settings))
+    counted = chosen.count(network, domain, TreeRun(network, domain, settings))
     if settings.certify and counted.stats.disagreements:
         compared = _float_comparison(network, domain, tol, settings.split, settings.n_jobs, counted.stats.regions)
         return RegionCount.of(counted, time.perf_counter() - start, *compared)

@@ -6,7 +6,12 @@
   (:class:`PolygonEngine`, exact, no LP), unless the count is certified or its regions go
   to a sink (export, graph): the LP search proves and hands out regions, the polygons do not;
 - anything else (all of the input space, a box, a plane without a window): the tree
-  engine (:func:`tree_engine`), the LP search.
+  engine named by ``engine`` (:func:`tree_engine`): the compiled kernel (``"kernel"``, the
+  default: :class:`~cnnregions.kernel.KernelEngine`) or the reference LP search
+  (``"reference"``: :class:`~cnnregions.lpsearch.engine.LPEngine`).  Both search the same
+  tree and find the same regions and nodes; the kernel hands HiGHS only the sides it cannot
+  prove, and serves float-mode problems of at most
+  :data:`~cnnregions.kernel.KERNEL_MAX_DIM` dimensions (others get the reference search).
 
 A new engine is one new class (the :class:`~cnnregions.core.engine.Engine` protocol) and one
 line here.
@@ -16,21 +21,38 @@ from __future__ import annotations
 
 from ..core.domain import Domain, Plane, Segment
 from ..core.engine import Engine, TreeEngine
+from ..errors import InvalidParameterError
 from ..geometry.count import IntervalEngine, PolygonEngine
+from ..kernel.engine import KernelEngine
 from ..lpsearch.engine import LPEngine
 
-__all__ = ["engine_for", "tree_engine"]
+__all__ = ["DEFAULT_ENGINE", "TREE_ENGINES", "check_engine", "engine_for", "tree_engine"]
+
+#: The tree engines by name (``engine=`` in the API, ``--engine`` on the command line).
+TREE_ENGINES: dict[str, type[TreeEngine]] = {"kernel": KernelEngine, "reference": LPEngine}
+DEFAULT_ENGINE = "kernel"
 
 
-def tree_engine() -> TreeEngine:
+def check_engine(name: object) -> str:
+    """``name`` if it names a tree engine; else one line naming the choices."""
+    if not isinstance(name, str) or name not in TREE_ENGINES:
+        choices = ", ".join(repr(n) for n in TREE_ENGINES)
+        raise InvalidParameterError(f"The 'engine' must be one of {choices}. Got {name!r} instead.")
+    return name
+
+
+def tree_engine(name: str = DEFAULT_ENGINE) -> TreeEngine:
     """The engine of the search tree over activation patterns (counts, estimates, tasks)."""
-    return LPEngine()
+    return TREE_ENGINES[check_engine(name)]()
 
 
-def engine_for(domain: Domain | None, *, certify: bool = False, sink: object = None) -> Engine:
-    """The engine that counts on ``domain`` (see the module docstring)."""
+def engine_for(domain: Domain | None, *, certify: bool = False, sink: object = None,
+               engine: str = DEFAULT_ENGINE) -> Engine:
+    """The engine that counts on ``domain`` (see the module docstring); ``engine`` names the
+    tree engine (checked even where the domain is split geometrically)."""
+    check_engine(engine)
     if isinstance(domain, Segment):
         return IntervalEngine()
     if isinstance(domain, Plane) and domain.window is not None and not certify and sink is None:
         return PolygonEngine()
-    return tree_engine()
+    return tree_engine(engine)

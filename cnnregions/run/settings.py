@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +14,13 @@ import numpy as np
 from .._validation import InvalidParameterError, check_jobs, field_error
 from .backends import DEFAULT_CONNECT_TIMEOUT, resolve_jobs
 from .options import check_run_options
-from .tasks import TaskOptions
+from .tasks import DEFAULT_BUDGET, TaskOptions
 
-__all__ = ["RunSettings", "check_certify"]
+__all__ = ["AUTO", "RunSettings", "check_certify"]
+
+#: The default ``budget``: none for a serial count without a checkpoint (one search per
+#: initial task: nothing to spread, nothing to record), the engine's own otherwise.
+AUTO = "auto"
 
 
 def check_certify(certify: object) -> bool:
@@ -45,6 +50,8 @@ class RunSettings:
     scheduler: Any = None
     checkpoint: str | os.PathLike | None = None
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    #: Whether the budget is the default (:data:`AUTO`), to be chosen by :meth:`for_engine`.
+    auto_budget: bool = False
 
     @property
     def certify(self) -> bool:
@@ -67,6 +74,19 @@ class RunSettings:
         if sink is not None and checkpoint is not None:
             raise InvalidParameterError("The 'checkpoint' must be None when regions are exported or collected. "
                                         "Got a checkpoint together with a region sink instead.")
-        tasks = TaskOptions(budget=budget, certify=certify, sink=sink)  # type: ignore[arg-type]  # checked there
+        auto = isinstance(budget, str) and budget == AUTO
+        tasks = TaskOptions(budget=DEFAULT_BUDGET if auto else budget, certify=certify, sink=sink)  # type: ignore[arg-type]
         return cls(resolve_jobs(n_jobs), tol, int(split), tasks, progress, scheduler, checkpoint,  # type: ignore[arg-type]
-                   float(connect_timeout))  # type: ignore[arg-type]
+                   float(connect_timeout), auto)  # type: ignore[arg-type]
+
+    def for_problem(self, engine: object, problem: object) -> RunSettings:
+        """These settings with the default budget made concrete: no budget for a serial count
+        without a checkpoint or scheduler (the tasks are the initial split's subtrees, searched
+        whole), else the tree engine's own for ``problem`` (``engine.default_budget(problem)``).
+        The regions and nodes do not depend on the budget; the LPs may (each task keeps its own
+        certificates)."""
+        if not self.auto_budget:
+            return self
+        serial = self.n_jobs == 1 and self.scheduler is None and self.checkpoint is None
+        budget = None if serial else engine.default_budget(problem)  # type: ignore[attr-defined]
+        return dataclasses.replace(self, tasks=dataclasses.replace(self.tasks, budget=budget), auto_budget=False)

@@ -29,20 +29,15 @@ import numpy as np
 
 from .._validation import field_error
 from ..core.engine import Searcher, TreeEngine
-from ..core.node import WORK_PER_LP, Node
+from ..core.node import Node
 from ..core.problem import SearchProblem
 from ..core.stats import Stats
-from ..lpsearch.engine import LPEngine
+from ..lpsearch.engine import DEFAULT_BUDGET, LPEngine
 from .lifeline import exit_with_parent
 
 __all__ = ["DEFAULT_BUDGET", "Task", "TaskOptions", "TaskResult", "deepen", "frontier_digest", "group_leftover",
            "make_tasks", "run_task", "split_tree"]
 
-#: Default work budget of a task: 1,600 units (``WORK_PER_LP`` = 8 per LP, 1 per node), at
-#: most 200 LPs, typically 50 ms on one core.  Small enough that a net of a minute's work
-#: spreads over hundreds of workers, large enough that a task's fixed cost (a fresh
-#: LP, the layers' maps, a round trip to the worker) stays a few per cent.
-DEFAULT_BUDGET = 200 * WORK_PER_LP
 
 
 @dataclass(frozen=True)
@@ -167,8 +162,7 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> TaskRe
             leftover = list(task.nodes[i:])
             break
         if writer is None:
-            for _ in search.dfs(node, budget):
-                pass
+            search.count(node, budget)
         else:  # every region to the sink, with the neurons that split its path
             for w, r in search.dfs(node, budget):
                 writer.add(search.pattern, w, r, search.split_neurons())
@@ -232,5 +226,6 @@ def frontier_digest(tasks: Sequence[Sequence[Node]]) -> str:
     for i, nodes in enumerate(tasks):
         digest.update(f"task {i}:".encode())
         for node in nodes:
-            digest.update(f"{node.k}:{np.packbits(node.prefix).tobytes().hex()}:{node.splits}".encode())
+            splits = tuple((int(j), bool(active)) for j, active in node.splits)  # the same text whatever the engine
+            digest.update(f"{node.k}:{np.packbits(node.prefix).tobytes().hex()}:{splits}".encode())
     return digest.hexdigest()

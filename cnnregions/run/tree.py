@@ -58,6 +58,8 @@ class TreeRun:
 
     def tree(self, engine: TreeEngine, problem: SearchProblem) -> Counted:
         """Count ``problem`` with ``engine``: split, checkpoint, tasks on the backend, sum."""
+        if self.settings.auto_budget:
+            return TreeRun(self.network, self.domain, self.settings.for_problem(engine, problem)).tree(engine, problem)
         settings = self.settings
         client = None if settings.scheduler is None else connect(settings.scheduler, timeout=settings.connect_timeout)
         store = None

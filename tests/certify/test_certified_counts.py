@@ -175,8 +175,8 @@ def test_peer_fixtures_up_to_15000_regions_certified(oracles_dir):
 
 def test_certify_with_jobs_and_domains_matches_serial():
     net = he_network(paper_architecture("example4-d3"), seed=1)
-    serial = count_regions(net, certify=True, split=8)
-    parallel = count_regions(net, certify=True, split=8, n_jobs=2)
+    serial = count_regions(net, certify=True, split=8, budget=1600)
+    parallel = count_regions(net, certify=True, split=8, budget=1600, n_jobs=2)
     assert serial.certified and parallel.certified
     assert (serial.regions, serial.certificates, serial.exact_decisions) == \
         (parallel.regions, parallel.certificates, parallel.exact_decisions)
@@ -270,7 +270,7 @@ def test_certify_survives_a_failing_lp_solver(monkeypatch):
     from cnnregions.errors import SolverError
 
     with pytest.raises(SolverError):
-        count_regions(net, split=1)
+        count_regions(net, split=1, engine="reference")
 
 
 def test_certified_statistics_add_up_over_adaptive_tasks(tmp_path):

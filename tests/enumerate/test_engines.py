@@ -61,9 +61,9 @@ class _Recording(LPEngine):
 
 def test_a_tree_engine_plugs_in_through_its_searcher(monkeypatch):
     net = he_network(paper_architecture("example4-d3"), seed=1)
-    monkeypatch.setattr(engines, "tree_engine", LPEngine)          # the reference search state
+    monkeypatch.setitem(engines.TREE_ENGINES, "kernel", LPEngine)          # the reference search state
     plain = count_regions(net, budget=40)
-    monkeypatch.setattr(engines, "tree_engine", _Recording)
+    monkeypatch.setitem(engines.TREE_ENGINES, "kernel", _Recording)
     _Recording.made = []
     seam = count_regions(net, budget=40)
     assert (seam.regions, seam.lps, seam.nodes, seam.tasks) == (plain.regions, plain.lps, plain.nodes, plain.tasks)

@@ -1,0 +1,21 @@
+"""The compiled search kernel: the reference LP search's tree in numba-compiled code.
+
+:class:`KernelEngine` (:mod:`.engine`) is the tree engine counts use by default;
+its per-process state, :class:`KernelSearch` (:mod:`.search`), is a drop-in for
+:class:`cnnregions.lpsearch.search.Search` in float mode (the LP solver and its
+proofs: :mod:`.lp`; the search: :mod:`.dfs`; its state: :mod:`.state`).  Problems
+above :data:`KERNEL_MAX_DIM` dimensions and certified counts stay on the reference
+search.  ``KernelSearch`` is imported on first use: it imports numba.
+"""
+
+from .engine import KERNEL_BUDGET, KERNEL_MAX_DIM, KernelEngine, serves
+
+__all__ = ["KERNEL_BUDGET", "KERNEL_MAX_DIM", "KernelEngine", "KernelSearch", "serves"]
+
+
+def __getattr__(name: str):
+    if name == "KernelSearch":
+        from .search import KernelSearch
+
+        return KernelSearch
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

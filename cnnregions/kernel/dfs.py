@@ -1,0 +1,475 @@
+"""The compiled depth-first search: the reference search's tree, one committed step at a time.
+
+Every function here works on a :class:`~.state.KState` and mirrors a part of
+:mod:`cnnregions.lpsearch` (``Search.dfs``/``branch``/``expand``,
+``Layers.enter``/``screen``, ``Path.side``), so that the tree, its regions and
+its node count are the reference search's.  A *step* processes the frame on top
+of the stack (pop it, follow constant neurons, branch) and commits only at its
+end; a question for Python (a side the kernel cannot prove, a layer with
+neurons flagged constant by cancellation) returns ``QUESTION`` before anything
+is committed.  Python stores the answer (keyed by the row id, or the layer) and
+calls again: the step is replayed from its frame and finds the answer.  The path
+does not change within a step, so an answer keyed by its row id is the answer
+for that step's region.
+
+Side tests go, as in :meth:`cnnregions.lpsearch.path.Path.side`, through a
+remembered emptiness certificate, a probe, a remembered interior point, then an
+LP (:func:`.lp.decide`); every "non-empty" comes with a point whose slacks are
+proven above the tolerance, every "empty" with a proven dual certificate (or, for a
+structurally degenerate optimum, a certificate with a rigorously bounded residual
+that holds for centres in a box of half-width :data:`.lp.BOX`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..core.problem import CANCELLATION
+from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide, row_slack
+from .state import IS, MEMORY
+
+__all__ = ["BUDGET", "DONE", "FULL", "OK", "QUESTION", "dfs_run", "expand_step", "restore"]
+
+#: Return codes.
+OK, DONE, BUDGET, FULL, QUESTION = 0, 1, 2, 3, 4
+#: Work units of one LP in a budget (as :data:`cnnregions.core.node.WORK_PER_LP`).
+WORK_PER_LP = 8
+#: A rejected radius within this factor of the tolerance is counted unresolved (as ``Certifier.radius``).
+NEAR_FACTOR = 100.0
+#: Row entries below this (non-zero) are flagged unresolved (as ``Certifier.coefficients``).
+SMALL_VALUE = 1e-12
+
+_SP, _PLEN, _NODES, _REGIONS, _KLPS, _HLPS = IS.SP, IS.PLEN, IS.NODES, IS.REGIONS, IS.KLPS, IS.HLPS
+_RCOUNT, _NANS, _QKIND, _QM, _QID = IS.RCOUNT, IS.NANS, IS.QKIND, IS.QM, IS.QID
+_CERTS, _PROBES, _UNRES, _XN, _BOXED = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.XN, IS.BOXED
+
+
+@njit(cache=True)
+def _path_set(st, length):
+    for p in range(length, st.I[_PLEN]):
+        st.ONPATH[st.PID[p]] = False
+    if length < st.I[_PLEN]:
+        st.I[_PLEN] = length
+
+
+@njit(cache=True)
+def _path_push(st, a, b, rid):
+    p = st.I[_PLEN]
+    st.PA[p, :] = a
+    st.PB[p] = b
+    st.PID[p] = rid
+    st.ONPATH[rid] = True
+    st.I[_PLEN] = p + 1
+
+
+@njit(cache=True)
+def _clear_answers(st):
+    st.I[_NANS] = 0
+    st.ALAYER[:] = False
+
+
+@njit(cache=True)
+def _ball(st, a, b, c):
+    """Float radius and proven lower bound of the ball at ``c`` in the path's rows and row ``(a, b)``."""
+    radius, low = row_slack(a, b, c)
+    for p in range(st.I[_PLEN]):
+        s, lo = row_slack(st.PA[p], st.PB[p], c)
+        radius = min(radius, s)
+        low = min(low, lo)
+    return radius, low
+
+
+@njit(cache=True)
+def _remember_point(st, mi, serial, c, t):
+    e = st.PNEXT[mi]
+    st.PC[mi, e, :] = c
+    st.PR[mi, e] = t
+    st.PSER[mi, e] = serial
+    st.PNEXT[mi] = (e + 1) % MEMORY
+
+
+@njit(cache=True)
+def side(st, a, b, rid, l, probe, has_probe, out):
+    """Does the path's region, cut by row ``(a, b)`` (id ``rid``, a neuron of layer ``l``), hold a ball
+    above the tolerance?  Returns ``(answer, t)``: ``NONEMPTY`` with the centre in ``out`` and its
+    radius, ``EMPTY`` with the LP radius (``-inf`` when proven with no LP), or ``QUESTION``."""
+    tol = st.FP[0]
+    R = st.RA.shape[0]
+    mi = rid - R
+    serial = st.LSER[l]
+    for e in range(MEMORY):
+        if st.CSER[mi, e] == serial:
+            held = True
+            for q in range(st.CLEN[mi, e]):
+                if not st.ONPATH[st.CID[mi, e, q]]:
+                    held = False
+                    break
+            if held:
+                st.I[_CERTS] += 1
+                return EMPTY, -np.inf
+    if has_probe:
+        radius, low = _ball(st, a, b, probe)
+        if low > tol:
+            out[:] = probe
+            st.I[_PROBES] += 1
+            return NONEMPTY, radius
+    for e in range(MEMORY):
+        if st.PSER[mi, e] == serial:
+            radius, low = _ball(st, a, b, st.PC[mi, e])
+            if min(low, st.PR[mi, e]) > tol:
+                out[:] = st.PC[mi, e]
+                st.I[_PROBES] += 1
+                return NONEMPTY, min(radius, st.PR[mi, e])
+    for q in range(st.I[_NANS]):
+        if st.AID[q] == rid:
+            if st.AEMPTY[q]:
+                return EMPTY, st.AT[q]
+            out[:] = st.AC[q]
+            _remember_point(st, mi, serial, out, st.AT[q])
+            return NONEMPTY, st.AT[q]
+    p = st.I[_PLEN]
+    m = p + 1
+    st.LPA[:p] = st.PA[:p]
+    st.LPB[:p] = st.PB[:p]
+    st.LPA[p, :] = a
+    st.LPB[p] = b
+    if st.FP[2] > 0.0:  # every LP to HiGHS (a check of the hand-over)
+        answer, t, radius = UNDECIDED, 0.0, 0.0
+    else:
+        st.I[_KLPS] += 1
+        answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X, st.W,
+                                   st.Y)
+    if answer == NONEMPTY:
+        out[:] = st.U
+        _remember_point(st, mi, serial, out, radius)
+        return NONEMPTY, radius
+    if answer in (EMPTY, BOXED):
+        if answer == BOXED:
+            st.I[_BOXED] += 1
+        if t <= 0.0:
+            e = st.CNEXT[mi]
+            n = 0
+            for i in range(st.BASIS.shape[0]):
+                col = st.BASIS[i]
+                if col < p:
+                    st.CID[mi, e, n] = st.PID[col]
+                    n += 1
+            st.CLEN[mi, e] = n
+            st.CSER[mi, e] = serial
+            st.CNEXT[mi] = (e + 1) % MEMORY
+        if -NEAR_FACTOR * tol < t <= tol:
+            st.I[_UNRES] += 1
+        if t > st.F[1]:
+            st.F[1] = t
+        return EMPTY, t
+    st.QA[:m] = st.LPA[:m]
+    st.QB[:m] = st.LPB[:m]
+    st.I[_QKIND] = 1
+    st.I[_QM] = m
+    st.I[_QID] = rid
+    return QUESTION, 0.0
+
+
+@njit(cache=True)
+def _neuron_row(st, j, active, out):
+    """Row "neuron ``j`` is active/inactive" into ``out``; returns ``(b, row id)``."""
+    sign = 1.0 if active else -1.0
+    for q in range(out.shape[0]):
+        out[q] = sign * st.NH[j, q]
+    return sign * st.CH[j], st.RA.shape[0] + 2 * j + (1 if active else 0)
+
+
+@njit(cache=True)
+def _compute_layer(st, l):
+    """Layer ``l``'s maps on the current region from layer ``l - 1``'s and the pattern (``Layers.enter``);
+    returns True if cancellation flagged a neuron constant."""
+    s0, s1, s2 = st.STARTS[l - 1], st.STARTS[l], st.STARTS[l + 1]
+    dim = st.LA.shape[1]
+    flagged = False
+    for j in range(s1, s2):
+        na = 0.0
+        nc = abs(st.CB[j])
+        c = st.CB[j]
+        for q in range(dim):
+            st.LA[j, q] = 0.0
+        for p in range(s0, s1):
+            if st.PAT[p]:
+                w = st.MM[j, p - s0]
+                aw = st.AMM[j, p - s0]
+                if w != 0.0:
+                    for q in range(dim):
+                        st.LA[j, q] += w * st.LA[p, q]
+                c += w * st.LC[p]
+                norm = 0.0
+                for q in range(dim):
+                    norm += st.LA[p, q] * st.LA[p, q]
+                na += aw * np.sqrt(norm)
+                nc += aw * abs(st.LC[p])
+        st.LC[j] = c
+        norm = 0.0
+        for q in range(dim):
+            norm += st.LA[j, q] * st.LA[j, q]
+        norm = np.sqrt(norm)
+        const = norm <= CANCELLATION * na
+        safe = 1.0 if const else norm
+        for q in range(dim):
+            st.NH[j, q] = st.LA[j, q] / safe
+        st.CH[j] = c / safe
+        st.CONST[j] = const
+        st.ACT[j] = c > CANCELLATION * nc
+        flagged = flagged or const
+    if not flagged:
+        for j in range(s1, s2):
+            for q in range(dim):
+                v = abs(st.NH[j, q])
+                if v < SMALL_VALUE and v != 0.0:
+                    st.I[_UNRES] += 1
+                    break
+    return flagged
+
+
+@njit(cache=True)
+def enter_layer(st, l, w, r, screen):
+    """Enter layer ``l`` (its maps, then Python's decision of cancellations), screening it if ``screen``."""
+    if not st.ALAYER[l]:
+        st.LSER[l] += 1
+        if _compute_layer(st, l):
+            st.I[_QKIND] = 2
+            st.I[_QID] = l
+            return QUESTION
+    if not screen:
+        return OK
+    probe = st.SCR[1]
+    out = st.SCR[2]
+    row = st.SCR[3]
+    dim = w.shape[0]
+    for j in range(st.STARTS[l], st.STARTS[l + 1]):
+        if st.CONST[j]:
+            continue
+        dist = st.CH[j]
+        for q in range(dim):
+            dist += st.NH[j, q] * w[q]
+        if abs(dist) < r:
+            continue
+        for q in range(dim):
+            probe[q] = w[q] - 2.0 * dist * st.NH[j, q]
+        b, rid = _neuron_row(st, j, not dist > 0, row)
+        answer, t = side(st, row, b, rid, l, probe, True, out)
+        if answer == QUESTION:
+            return QUESTION
+        if answer == EMPTY and t <= 0.0:
+            st.CONST[j] = True
+            st.ACT[j] = dist > 0
+    return OK
+
+
+@njit(cache=True)
+def branch(st, k, w, r):
+    """Non-empty children of the current node into ``X*`` (``Search.branch``); returns ``OK`` or ``QUESTION``."""
+    tol = st.FP[0]
+    if st.CONST[k]:
+        st.I[_XN] = 1
+        st.XACT[0] = st.ACT[k]
+        st.XROW[0] = -1
+        st.XC[0, :] = w
+        st.XR[0] = r
+        return OK
+    l = st.LAYER[k]
+    dim = w.shape[0]
+    d = st.CH[k]
+    for q in range(dim):
+        d += st.NH[k, q] * w[q]
+    active = d > 0
+    sigma = 1.0 if active else -1.0
+    ad = abs(d)
+    b_same, id_same = _neuron_row(st, k, active, st.XRA[0])
+    b_other, id_other = _neuron_row(st, k, not active, st.XRA[1])
+    st.XRB[0] = b_same
+    st.XRB[1] = b_other
+    same_ok = True
+    other_ok = False
+    if ad < r:
+        for q in range(dim):
+            st.XC[0, q] = w[q] + (sigma * (r - ad) / 2) * st.NH[k, q]
+            st.XC[1, q] = w[q] - (sigma * (r + ad) / 2) * st.NH[k, q]
+        same_r = (r + ad) / 2
+        other_r = (r - ad) / 2
+        other_ok = True
+        cut = True
+    else:
+        st.XC[0, :] = w
+        same_r = r
+        other_r = 0.0
+        cut = False
+    if same_r <= tol:
+        answer, t = side(st, st.XRA[0], b_same, id_same, l, w, False, st.XC[0])
+        if answer == QUESTION:
+            return QUESTION
+        same_ok = answer == NONEMPTY
+        same_r = t
+    if other_r <= tol:
+        probe = st.SCR[1]
+        if not cut:
+            for q in range(dim):
+                probe[q] = w[q] - (d + sigma * r) * st.NH[k, q]
+        answer, t = side(st, st.XRA[1], b_other, id_other, l, probe, not cut, st.XC[1])
+        if answer == QUESTION:
+            return QUESTION
+        other_ok = answer == NONEMPTY
+        other_r = t if other_ok else 0.0
+        cut = cut or t > 0
+    n = 0
+    if same_ok:
+        st.XACT[n] = active
+        st.XROW[n] = id_same if (cut or other_ok) else -1
+        st.XR[n] = same_r
+        n += 1
+    if other_ok:
+        if n == 0:
+            st.XC[0, :] = st.XC[1]
+            st.XRA[0, :] = st.XRA[1]
+            st.XRB[0] = st.XRB[1]
+        st.XACT[n] = not active
+        st.XROW[n] = id_other if (cut or same_ok) else -1
+        st.XR[n] = other_r
+        n += 1
+    st.I[_XN] = n
+    return OK
+
+
+@njit(cache=True)
+def restore(st, k, splits, screen_const, screen_act, has_screen):
+    """Make node ``k`` current (``Search.restore``): the pattern ``PAT[:k]`` is set by the caller;
+    layers up to the node's are recomputed, the path rebuilt from the root rows and ``splits`` (row ids)."""
+    n = st.PAT.shape[0]
+    current = st.LAYER[k] if k < n else st.STARTS.shape[0] - 2
+    _path_set(st, 0)
+    for i in range(st.RA.shape[0]):
+        _path_push(st, st.RA[i], st.RB[i], i)
+    for l in range(1, current + 1):
+        if (not st.BOUND[k] or l < current) and enter_layer(st, l, st.SCR[0], 0.0, False) == QUESTION:
+            return QUESTION
+    R = st.RA.shape[0]
+    row = st.SCR[3]
+    for rid in splits:
+        j = (rid - R) // 2
+        b, _ = _neuron_row(st, j, (rid - R) % 2 == 1, row)
+        _path_push(st, row, b, rid)
+    if has_screen:
+        s0, s1 = st.STARTS[current], st.STARTS[current + 1]
+        st.CONST[s0:s1] = screen_const
+        st.ACT[s0:s1] = screen_act
+    _clear_answers(st)
+    return OK
+
+
+@njit(cache=True)
+def _follow(st, k, w, r):
+    """Signs of the constant neurons from ``k`` on, entering layers as they start (``Search._follow_constants``)."""
+    n = st.PAT.shape[0]
+    passed = 0
+    while k < n:
+        if not st.CONST[k]:
+            break
+        st.PAT[k] = st.ACT[k]
+        k += 1
+        passed += 1
+        if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+                return k, passed, QUESTION
+    return k, passed, OK
+
+
+@njit(cache=True)
+def _emit(st, w, r, detail):
+    st.I[_REGIONS] += 1
+    if r < st.F[0]:
+        st.F[0] = r
+    if detail:
+        c = st.I[_RCOUNT]
+        st.RPAT[c, :] = st.PAT
+        st.RW[c, :] = w
+        st.RR[c] = r
+        st.RSPL[c, :] = False
+        R = st.RA.shape[0]
+        for p in range(st.I[_PLEN]):
+            if st.PID[p] >= R:
+                st.RSPL[c, (st.PID[p] - R) // 2] = True
+        st.I[_RCOUNT] = c + 1
+
+
+@njit(cache=True)
+def _step(st, top, detail):
+    """One step of ``Search.dfs`` on the frame ``top``; commits only when it returns ``OK``."""
+    n = st.PAT.shape[0]
+    k = st.SK[top]
+    w = st.SCR[0]
+    w[:] = st.SC[top]
+    r = st.SR[top]
+    _path_set(st, st.SLEN[top])
+    if st.SROW[top] >= 0:
+        _path_push(st, st.SRA[top], st.SRB[top], st.SROW[top])
+    if st.SACT[top] >= 0:
+        st.PAT[k - 1] = st.SACT[top] == 1
+    nodes = 1
+    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+            return QUESTION
+    k, passed, status = _follow(st, k, w, r)
+    if status == QUESTION:
+        return QUESTION
+    nodes += passed
+    if k == n:
+        st.I[_SP] = top
+        st.I[_NODES] += nodes
+        _emit(st, w, r, detail)
+        _clear_answers(st)
+        return OK
+    if branch(st, k, w, r) == QUESTION:
+        return QUESTION
+    st.I[_SP] = top
+    st.I[_NODES] += nodes
+    length = st.I[_PLEN]
+    for c in range(st.I[_XN]):
+        f = st.I[_SP]
+        st.SK[f] = k + 1
+        st.SC[f, :] = st.XC[c]
+        st.SR[f] = st.XR[c]
+        st.SLEN[f] = length
+        st.SROW[f] = st.XROW[c]
+        st.SRA[f, :] = st.XRA[c]
+        st.SRB[f] = st.XRB[c]
+        st.SACT[f] = 1 if st.XACT[c] else 0
+        st.I[_SP] = f + 1
+    _clear_answers(st)
+    return OK
+
+
+@njit(cache=True)
+def dfs_run(st, budget, detail):
+    """Run steps until the stack is empty (``DONE``), the budget is reached before a node
+    (``BUDGET``, checked as ``Search.dfs`` does), the region buffer is full (``FULL``) or a question
+    is pending (``QUESTION``).  ``budget < 0``: none; ``detail``: fill the region buffer."""
+    n = st.PAT.shape[0]
+    cap = st.RPAT.shape[0]
+    while st.I[_SP] > 0:
+        top = st.I[_SP] - 1
+        if budget >= 0 and st.SK[top] < n and \
+                (st.I[_KLPS] + st.I[_HLPS]) * WORK_PER_LP + st.I[_NODES] >= budget:
+            return BUDGET
+        if detail and st.I[_RCOUNT] >= cap:
+            return FULL
+        if _step(st, top, detail) == QUESTION:
+            return QUESTION
+    return DONE
+
+
+@njit(cache=True)
+def expand_step(st, k, w, r):
+    """The branching step of ``Search.expand`` on the restored node ``k`` (children in ``X*``)."""
+    n = st.PAT.shape[0]
+    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+            return QUESTION
+    if branch(st, k, w, r) == QUESTION:
+        return QUESTION
+    _clear_answers(st)
+    return OK

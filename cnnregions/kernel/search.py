@@ -1,0 +1,302 @@
+"""``KernelSearch``: the compiled kernel behind the interface of :class:`cnnregions.lpsearch.search.Search`.
+
+The kernel (:mod:`.dfs`) searches the reference search's tree in compiled code
+and stops for Python only when it must: a side it cannot prove either way (HiGHS
+decides it, with the reference search's post-processing: ``Path._solve``), a layer
+whose neurons cancellation flagged constant (the certifier decides them on their
+exact maps, as ``Layers._set`` does), a full region buffer, the budget, or the
+end of the subtree.  Nodes it leaves behind (``leftover``, :meth:`expand`) are
+ordinary :class:`~cnnregions.core.node.Node` values that this class
+resumes from.
+
+Float mode only: certified counts (``problem.certify``) stay on the reference
+engine, and so do problems above :data:`KERNEL_MAX_DIM` dimensions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from ..certify.certifier import FloatChecks
+from ..core.node import WORK_PER_LP, Node
+from ..core.problem import SearchProblem
+from ..errors import InvalidParameterError, SolverError
+from ..lpsearch.layers import Layers
+from ..lpsearch.lp import ChebyshevLP, LPStatus
+from ..lpsearch.path import Path
+from ..lpsearch.search import RegionSink
+from . import dfs
+from .engine import KERNEL_MAX_DIM
+from .state import IS, new_state
+
+__all__ = ["KernelSearch"]
+
+#: Regions handed to Python per call of the compiled search.
+BUFFER = 256
+
+
+class KernelSearch:
+    """The search state for one process, in arrays driven by compiled code.
+
+    Parameters
+    ----------
+    problem : SearchProblem
+        A float-mode problem (``certify=False``) of at most :data:`KERNEL_MAX_DIM` dimensions.
+    immediate : bool
+        Accepted for symmetry with :class:`~cnnregions.lpsearch.search.Search` (float mode
+        checks no witnesses).
+    buffer : int
+        Regions the compiled search stores before handing them to :meth:`dfs`.
+    highs_only : bool
+        Hand every LP to HiGHS (the kernel still searches, probes and reuses
+        certificates): a check that the hand-over to Python decides as the kernel does.
+    """
+
+    def __init__(self, problem: SearchProblem, *, immediate: bool = False, buffer: int = BUFFER,
+                 highs_only: bool = False) -> None:
+        if problem.certify:
+            raise InvalidParameterError(
+                "The 'engine' must be the reference engine for a certified count. Got the kernel instead.")
+        if problem.dim > KERNEL_MAX_DIM:
+            raise InvalidParameterError(
+                f"The kernel's 'dim' must be at most {KERNEL_MAX_DIM}. Got {problem.dim} instead.")
+        self.problem = problem
+        self.tol = problem.tol
+        self.n_neurons = problem.n_neurons
+        self.starts = problem.starts
+        self.boundaries = frozenset(problem.starts[1:-1])
+        self._rows = len(problem.root_rows)
+        state_pattern = np.zeros(self.n_neurons, dtype=bool)
+        self.cert = FloatChecks(problem, state_pattern, immediate=immediate)
+        maxrows = len(problem.root_rows) + self.n_neurons + 1
+        # The first layer as the reference search builds it (cancellation, box screening).
+        first = Layers(problem, Path(problem.dim, problem.cap, problem.tol, maxrows, len(problem.maps), self.cert),
+                       self.cert).data[0]
+        layer0 = (first.a, first.c, first.nhat, first.chat, np.array(first.const), np.array(first.active_const))
+        self.state = new_state(problem, layer0, buffer, highs_only)._replace(PAT=state_pattern)
+        #: The pattern of the region last yielded by :meth:`dfs` (or of the current node).
+        self.pattern = np.zeros(self.n_neurons, dtype=bool)
+        self._splits: list[int] = []
+        self.leftover: list[Node] = []
+
+    # -- statistics -------------------------------------------------------------------
+    @property
+    def nodes(self) -> int:
+        return int(self.state.I[IS.NODES])
+
+    @property
+    def regions(self) -> int:
+        return int(self.state.I[IS.REGIONS])
+
+    @property
+    def lps(self) -> int:
+        """LPs solved, by the kernel and by HiGHS."""
+        return int(self.state.I[IS.KLPS] + self.state.I[IS.HLPS])
+
+    @property
+    def highs_lps(self) -> int:
+        """Sides the kernel could not prove and handed to HiGHS."""
+        return int(self.state.I[IS.HLPS])
+
+    @property
+    def kernel_lps(self) -> int:
+        return int(self.state.I[IS.KLPS])
+
+    @property
+    def min_radius(self) -> float:
+        return float(self.state.F[0])
+
+    @property
+    def max_rejected(self) -> float:
+        return float(self.state.F[1])
+
+    def work(self) -> int:
+        """Work done so far in deterministic units: ``WORK_PER_LP`` per LP, 1 per node."""
+        return self.lps * WORK_PER_LP + self.nodes
+
+    def root(self) -> Node:
+        p = self.problem
+        return Node(0, np.zeros(0, dtype=bool), (), p.root_center, p.root_radius)
+
+    def split_neurons(self) -> list[int]:
+        """Neurons whose hyperplanes split the path of the region last yielded (or of the current node)."""
+        return list(self._splits)
+
+    # -- questions for Python ---------------------------------------------------------
+    def _call(self, fn: Callable, *args) -> int:
+        """Call a compiled entry until it returns something other than a question (answered here)."""
+        st = self.state
+        while True:
+            status = fn(st, *args)
+            if st.I[IS.UNRESOLVED]:
+                self.cert.unresolved += int(st.I[IS.UNRESOLVED])
+                st.I[IS.UNRESOLVED] = 0
+            if status != dfs.QUESTION:
+                return status
+            if st.I[IS.QKIND] == 1:
+                self._answer_side()
+            else:
+                self._answer_layer()
+            st.I[IS.QKIND] = 0
+
+    def _answer_side(self) -> None:
+        """HiGHS decides a side, as ``Path._solve`` does: radius, numpy slack of the centre, tolerance.
+
+        Each question gets a fresh HiGHS model (a cold solve): the answer depends on
+        the rows only, never on the questions before it.  (A warm-started persistent
+        model has been seen to return a wrong optimum, ``t = -0.116`` for ``t* = 1``,
+        on a net whose first layer's hyperplanes are axis-aligned:
+        ``tests/kernel/test_differential.py``.)
+        """
+        st = self.state
+        m = int(st.I[IS.QM])
+        a, b = st.QA[:m].copy(), st.QB[:m].copy()
+        result = ChebyshevLP(self.problem.dim, self.problem.cap).solve([(a[i], float(b[i])) for i in range(m)])
+        st.I[IS.HLPS] += 1
+        if result.status is not LPStatus.OPTIMAL:
+            raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {m} rows")
+        t, center = result.radius, result.center
+        if t > self.tol and center is not None:
+            t = min(t, float(np.min(a @ center + b)))
+        q = int(st.I[IS.NANS])
+        st.AID[q] = st.I[IS.QID]
+        st.AT[q] = t
+        if t > self.tol and center is not None:
+            st.AEMPTY[q] = False
+            st.AC[q] = center
+        else:
+            st.AEMPTY[q] = True
+            self.cert.radius(t)
+            if t > st.F[1]:
+                st.F[1] = t
+        st.I[IS.NANS] = q + 1
+
+    def _answer_layer(self) -> None:
+        """The certifier decides a layer's constant neurons on their exact maps (as ``Layers._set``)."""
+        st = self.state
+        l = int(st.I[IS.QID])
+        s0, s1 = self.starts[l], self.starts[l + 1]
+        nhat, chat = st.NH[s0:s1].copy(), st.CH[s0:s1].copy()
+        const, active = st.CONST[s0:s1].tolist(), st.ACT[s0:s1].tolist()
+        self.cert.constant_neurons(l, nhat, chat, const, active)
+        self.cert.coefficients(nhat, const)
+        st.NH[s0:s1], st.CH[s0:s1] = nhat, chat
+        st.CONST[s0:s1], st.ACT[s0:s1] = const, active
+        st.ALAYER[l] = True
+
+    # -- nodes --------------------------------------------------------------------------
+    def _restore(self, node: Node) -> None:
+        k = node.k
+        st = self.state
+        st.PAT[:k] = node.prefix
+        self.pattern[:k] = node.prefix
+        R = self._rows
+        splits = np.array([R + 2 * j + int(active) for j, active in node.splits], dtype=np.int64)
+        if node.screen is not None:
+            const, act, has = np.array(node.screen[0], dtype=bool), np.array(node.screen[1], dtype=bool), True
+        else:
+            const, act, has = np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), False
+        self._call(dfs.restore, k, splits, const, act, has)
+        self._splits = [j for j, _ in node.splits]
+
+    def _screen_of(self, k: int) -> tuple[tuple[bool, ...], tuple[bool, ...]] | None:
+        if k < self.n_neurons and k not in self.boundaries:
+            l = int(self.state.LAYER[k])
+            s0, s1 = self.starts[l], self.starts[l + 1]
+            return tuple(self.state.CONST[s0:s1].tolist()), tuple(self.state.ACT[s0:s1].tolist())
+        return None
+
+    def _splits_of(self, length: int) -> tuple[tuple[int, bool], ...]:
+        R = self._rows
+        ids = self.state.PID[:length].tolist()
+        return tuple(((i - R) // 2, bool((i - R) % 2)) for i in ids if i >= R)
+
+    def _leftover(self, node: Node) -> list[Node]:
+        """The stack's frames as nodes, bottom first (``Search.node_of``)."""
+        st = self.state
+        out = []
+        R = self._rows
+        for f in range(int(st.I[IS.SP])):
+            if st.SACT[f] < 0:
+                out.append(node)
+                continue
+            k = int(st.SK[f])
+            splits = self._splits_of(int(st.SLEN[f]))
+            if st.SROW[f] >= 0:
+                rid = int(st.SROW[f])
+                splits += (((rid - R) // 2, bool((rid - R) % 2)),)
+            prefix = st.PAT[:k].copy()
+            prefix[k - 1] = bool(st.SACT[f])
+            out.append(Node(k, prefix, splits, st.SC[f].copy(), float(st.SR[f]), self._screen_of(k)))
+        return out
+
+    def _start(self, node: Node) -> None:
+        self.leftover = []
+        self._restore(node)
+        st = self.state
+        st.SK[0], st.SLEN[0], st.SROW[0], st.SACT[0] = node.k, st.I[IS.PLEN], -1, -1
+        st.SC[0], st.SR[0] = node.center, node.radius
+        st.I[IS.SP] = 1
+
+    # -- searches -----------------------------------------------------------------------
+    def dfs(self, node: Node, budget: int | None = None) -> Iterator[tuple[np.ndarray, float]]:
+        """Depth-first search of ``node``'s subtree, yielding ``(witness, radius)`` of every
+        region with :attr:`pattern` and :meth:`split_neurons` current (as ``Search.dfs``).
+
+        Regions come from the compiled search in batches; with a ``budget`` the
+        search stops as ``Search.dfs`` does and leaves its unexplored nodes in
+        :attr:`leftover`.
+        """
+        self._start(node)
+        st = self.state
+        limit = -1 if budget is None else int(budget)
+        while True:
+            st.I[IS.RCOUNT] = 0
+            status = self._call(dfs.dfs_run, limit, True)
+            for c in range(int(st.I[IS.RCOUNT])):
+                self.pattern[:] = st.RPAT[c]
+                self._splits = np.flatnonzero(st.RSPL[c]).tolist()
+                yield st.RW[c].copy(), float(st.RR[c])
+            if status == dfs.BUDGET:
+                self.leftover = self._leftover(node)
+                return
+            if status == dfs.DONE:
+                return
+
+    def count(self, node: Node, budget: int | None = None) -> int:
+        """Search ``node``'s subtree like :meth:`dfs` but only count (no Python per region).
+
+        Returns the regions found by this call; :attr:`leftover` as in :meth:`dfs`.
+        """
+        before = self.regions
+        self._start(node)
+        status = self._call(dfs.dfs_run, -1 if budget is None else int(budget), False)
+        if status == dfs.BUDGET:
+            self.leftover = self._leftover(node)
+        return self.regions - before
+
+    def expand(self, node: Node, on_region: RegionSink | None = None) -> list[Node]:
+        """One branching step from ``node`` (``Search.expand``): leaves are counted and passed to
+        ``on_region(pattern, witness, radius, split_neurons)``, the other children returned."""
+        self._restore(node)
+        st = self.state
+        k = node.k
+        self._call(dfs.expand_step, k, np.asarray(node.center, dtype=np.float64), float(node.radius))
+        st.I[IS.NODES] += 1
+        out = []
+        for c in range(int(st.I[IS.XN])):
+            active = bool(st.XACT[c])
+            splits = node.splits + ((k, active),) if st.XROW[c] >= 0 else node.splits
+            prefix = np.append(node.prefix, active)
+            center, radius = st.XC[c].copy(), float(st.XR[c])
+            if k + 1 == self.n_neurons:
+                st.I[IS.NODES] += 1
+                st.I[IS.REGIONS] += 1
+                st.F[0] = min(st.F[0], radius)
+                if on_region is not None:
+                    on_region(prefix, center, radius, [j for j, _ in splits])
+                continue
+            out.append(Node(k + 1, prefix, splits, center, radius, self._screen_of(k + 1)))
+        return out

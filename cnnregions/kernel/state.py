@@ -1,0 +1,190 @@
+"""The kernel's whole search state: plain arrays owned by Python, read and written by compiled code.
+
+The compiled search (:mod:`.dfs`) keeps nothing between calls: the depth-first
+stack, the path's rows, every layer's maps on the current region, the pattern,
+the LP memory (emptiness certificates and interior points), the region buffer,
+the pending question for Python and the answers to it all live in one
+:class:`KState` (a named tuple of arrays, which numba passes by reference).  A
+call can therefore stop anywhere a step is not yet committed and be called again.
+
+Row ids: the domain's row ``i`` is ``i``; "neuron ``j`` has sign ``s``" is
+``R + 2 j + s`` (``R`` domain rows); the LP memory of a neuron row is indexed by
+``2 j + s``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..core.problem import SearchProblem
+
+__all__ = ["FIELDS", "IS", "MEMORY", "KState", "new_state"]
+
+#: Certificates and interior points remembered per neuron row (oldest overwritten), as the reference path does.
+MEMORY = 8
+
+class KState(NamedTuple):
+    """The kernel's state (a named tuple of arrays: numba passes it by reference, Python owns it)."""
+
+    # the problem (read only)
+    MM: np.ndarray
+    AMM: np.ndarray
+    CB: np.ndarray
+    STARTS: np.ndarray
+    LAYER: np.ndarray
+    BOUND: np.ndarray
+    RA: np.ndarray
+    RB: np.ndarray
+    FP: np.ndarray
+    # layer data on the current region, per neuron
+    LA: np.ndarray
+    LC: np.ndarray
+    NH: np.ndarray
+    CH: np.ndarray
+    CONST: np.ndarray
+    ACT: np.ndarray
+    LSER: np.ndarray
+    ALAYER: np.ndarray
+    # the path
+    PA: np.ndarray
+    PB: np.ndarray
+    PID: np.ndarray
+    ONPATH: np.ndarray
+    # the depth-first stack
+    SK: np.ndarray
+    SLEN: np.ndarray
+    SACT: np.ndarray
+    SROW: np.ndarray
+    SRA: np.ndarray
+    SRB: np.ndarray
+    SC: np.ndarray
+    SR: np.ndarray
+    # pattern, counters
+    PAT: np.ndarray
+    I: np.ndarray
+    F: np.ndarray
+    # LP memory: certificate supports and interior points
+    CID: np.ndarray
+    CLEN: np.ndarray
+    CSER: np.ndarray
+    CNEXT: np.ndarray
+    PC: np.ndarray
+    PR: np.ndarray
+    PSER: np.ndarray
+    PNEXT: np.ndarray
+    # region buffer
+    RPAT: np.ndarray
+    RW: np.ndarray
+    RR: np.ndarray
+    RSPL: np.ndarray
+    # question to Python and its answers
+    QA: np.ndarray
+    QB: np.ndarray
+    AID: np.ndarray
+    AEMPTY: np.ndarray
+    AC: np.ndarray
+    AT: np.ndarray
+    # children of one branching step
+    XACT: np.ndarray
+    XROW: np.ndarray
+    XRA: np.ndarray
+    XRB: np.ndarray
+    XC: np.ndarray
+    XR: np.ndarray
+    # LP rows and work arrays, scratch vectors
+    LPA: np.ndarray
+    LPB: np.ndarray
+    T: np.ndarray
+    BASIS: np.ndarray
+    U: np.ndarray
+    AB: np.ndarray
+    X: np.ndarray
+    W: np.ndarray
+    Y: np.ndarray
+    SCR: np.ndarray
+
+
+FIELDS = KState._fields
+
+
+class IS:
+    """Indices of the integer counters ``KState.I`` (the float ones: ``F[0]`` min radius, ``F[1]`` max rejected)."""
+
+    SP = 0          # stack size
+    PLEN = 1        # rows on the path
+    NODES = 2
+    REGIONS = 3
+    KLPS = 4        # LPs solved by the kernel
+    HLPS = 5        # LPs handed to HiGHS
+    RCOUNT = 6      # regions in the buffer
+    NANS = 7        # answers held for the current step
+    QKIND = 8       # 1: a side for HiGHS, 2: a layer's constant neurons
+    QM = 9          # rows of the question
+    QID = 10        # the row id (side) or the layer (constant neurons)
+    CERTS = 11      # sides proven empty by a remembered certificate
+    PROBES = 12     # sides decided by a probe or a remembered point
+    UNRESOLVED = 13  # float decisions near a threshold (as Certifier.radius / coefficients)
+    XN = 14         # children of the last branching step
+    BOXED = 15      # sides proven empty for centres in the box (lp.prove_empty_box)
+    SIZE = 16
+
+
+def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: int, highs_only: bool = False) -> KState:
+    """Fresh arrays for ``problem``; ``layer0`` is the first layer's ``(a, c, nhat, chat, const, active)``
+    as the reference search computes it (cancellation and box screening decided in Python).
+    ``highs_only`` hands every LP to HiGHS (``FP = (tol, cap, highs_only)``)."""
+    maps, starts = problem.maps, problem.starts
+    n, dim, depth = problem.n_neurons, problem.dim, len(maps)
+    width = max([1] + [M.shape[1] for M, _ in maps[1:]])
+    MM = np.zeros((n, width))
+    CB = np.zeros(n)
+    for l, (M, c) in enumerate(maps):
+        CB[starts[l]:starts[l + 1]] = c
+        if l:
+            MM[starts[l]:starts[l + 1], :M.shape[1]] = M
+    rows = len(problem.root_rows)
+    RA = np.array([a for a, _ in problem.root_rows], dtype=np.float64).reshape(rows, dim)
+    RB = np.array([b for _, b in problem.root_rows], dtype=np.float64)
+    layer_of = np.repeat(np.arange(depth), np.diff(starts)).astype(np.int64)
+    bound = np.zeros(n + 1, dtype=np.bool_)
+    bound[list(starts[1:-1])] = True
+    maxrows = rows + n + 2
+    stack = 2 * n + 4
+    ids = rows + 2 * n
+    s0, s1 = starts[0], starts[1]
+    LA, LC, NH, CH = np.zeros((n, dim)), np.zeros(n), np.zeros((n, dim)), np.zeros(n)
+    CONST, ACT = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+    a0, c0, nh0, ch0, const0, act0 = layer0
+    LA[s0:s1], LC[s0:s1], NH[s0:s1], CH[s0:s1] = a0, c0, nh0, ch0
+    CONST[s0:s1], ACT[s0:s1] = const0, act0
+    d = dim + 1
+    arrays = dict(
+        MM=MM, AMM=np.abs(MM), CB=CB, STARTS=np.array(starts, dtype=np.int64), LAYER=layer_of, BOUND=bound,
+        RA=RA, RB=RB, FP=np.array([problem.tol, problem.cap, float(highs_only)]),
+        LA=LA, LC=LC, NH=NH, CH=CH, CONST=CONST, ACT=ACT, LSER=np.zeros(depth, dtype=np.int64),
+        ALAYER=np.zeros(depth, dtype=np.bool_),
+        PA=np.zeros((maxrows, dim)), PB=np.zeros(maxrows), PID=np.zeros(maxrows, dtype=np.int64),
+        ONPATH=np.zeros(ids, dtype=np.bool_),
+        SK=np.zeros(stack, dtype=np.int64), SLEN=np.zeros(stack, dtype=np.int64),
+        SACT=np.zeros(stack, dtype=np.int64), SROW=np.zeros(stack, dtype=np.int64),
+        SRA=np.zeros((stack, dim)), SRB=np.zeros(stack), SC=np.zeros((stack, dim)), SR=np.zeros(stack),
+        PAT=np.zeros(n, dtype=np.bool_), I=np.zeros(IS.SIZE, dtype=np.int64), F=np.array([np.inf, 0.0]),
+        CID=np.zeros((2 * n, MEMORY, d), dtype=np.int64), CLEN=np.zeros((2 * n, MEMORY), dtype=np.int64),
+        CSER=np.full((2 * n, MEMORY), -1, dtype=np.int64), CNEXT=np.zeros(2 * n, dtype=np.int64),
+        PC=np.zeros((2 * n, MEMORY, dim)), PR=np.zeros((2 * n, MEMORY)),
+        PSER=np.full((2 * n, MEMORY), -1, dtype=np.int64), PNEXT=np.zeros(2 * n, dtype=np.int64),
+        RPAT=np.zeros((buffer, n), dtype=np.bool_), RW=np.zeros((buffer, dim)), RR=np.zeros(buffer),
+        RSPL=np.zeros((buffer, n), dtype=np.bool_),
+        QA=np.zeros((maxrows + 1, dim)), QB=np.zeros(maxrows + 1),
+        AID=np.full(ids + 2, -1, dtype=np.int64), AEMPTY=np.zeros(ids + 2, dtype=np.bool_),
+        AC=np.zeros((ids + 2, dim)), AT=np.zeros(ids + 2),
+        XACT=np.zeros(2, dtype=np.bool_), XROW=np.zeros(2, dtype=np.int64), XRA=np.zeros((2, dim)),
+        XRB=np.zeros(2), XC=np.zeros((2, dim)), XR=np.zeros(2),
+        LPA=np.zeros((maxrows + 1, dim)), LPB=np.zeros(maxrows + 1),
+        T=np.zeros((d + 1, maxrows + 1 + d + 2)), BASIS=np.zeros(d, dtype=np.int64), U=np.zeros(dim),
+        AB=np.zeros((d, d)), X=np.zeros((d, d)), W=np.zeros((d, d)), Y=np.zeros(d),
+        SCR=np.zeros((4, dim)),
+    )
+    return KState(**arrays)
