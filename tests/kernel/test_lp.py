@@ -7,20 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from cnnregions.kernel.lp import (
-    BOX,
-    BOXED,
-    EMPTY,
-    MARGIN,
-    NONEMPTY,
-    UNDECIDED,
-    decide,
-    prove_empty,
-    prove_empty_box,
-    row_slack,
-    simplex,
-    workspace,
-)
+from cnnregions.kernel.lp import BOXED, EMPTY, MARGIN, NONEMPTY, UNDECIDED, decide, simplex, workspace
+from cnnregions.kernel.proofs import BOX, prove_empty, prove_empty_box, row_slack
 
 TOL = 1e-7
 
