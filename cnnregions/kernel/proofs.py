@@ -47,7 +47,10 @@ def row_slack(a: np.ndarray, b: float, u: np.ndarray) -> tuple[float, float]:
         s += p
         mag += abs(p)
     err = gamma(n + 2) * mag * (1.0 + 8.0 * EPS)
-    return s, s - err - 2.0 * EPS * abs(s) - 1e-300
+    low = s - err - 2.0 * EPS * abs(s) - 1e-300
+    if not np.isfinite(low):  # an infinite or NaN point proves nothing
+        low = -np.inf
+    return s, low
 
 
 @njit(cache=True)

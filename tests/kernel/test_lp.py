@@ -106,6 +106,12 @@ def test_row_slack_bounds_the_exact_value():
         assert Fraction(low) <= exact
 
 
+def test_row_slack_of_a_point_that_is_not_finite_proves_nothing():
+    a = np.array([1.0, 0.0])
+    for u in (np.array([np.nan, 0.0]), np.array([np.inf, 0.0]), np.array([-np.inf, 1.0])):
+        assert row_slack(a, 0.5, u)[1] == -np.inf
+
+
 def test_a_forged_certificate_is_rejected():
     """A dual basis that does not prove emptiness gives no bound: the region holds a ball."""
     n = 2
