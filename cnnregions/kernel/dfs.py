@@ -26,23 +26,19 @@ import numpy as np
 from numba import njit
 
 from ..core.problem import CANCELLATION
-from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide, row_slack
-from .state import IS, MEMORY
+from .lp import EMPTY, NONEMPTY
+from .sides import neuron_row, side
+from .state import BUDGET, DONE, FULL, IS, OK, QUESTION
 
 __all__ = ["BUDGET", "DONE", "FULL", "OK", "QUESTION", "dfs_run", "expand_step", "restore"]
 
-#: Return codes.
-OK, DONE, BUDGET, FULL, QUESTION = 0, 1, 2, 3, 4
 #: Work units of one LP in a budget (as :data:`cnnregions.core.node.WORK_PER_LP`).
 WORK_PER_LP = 8
-#: A rejected radius within this factor of the tolerance is counted unresolved (as ``Certifier.radius``).
-NEAR_FACTOR = 100.0
 #: Row entries below this (non-zero) are flagged unresolved (as ``Certifier.coefficients``).
 SMALL_VALUE = 1e-12
 
 _SP, _PLEN, _NODES, _REGIONS, _KLPS, _HLPS = IS.SP, IS.PLEN, IS.NODES, IS.REGIONS, IS.KLPS, IS.HLPS
-_RCOUNT, _NANS, _QKIND, _QM, _QID = IS.RCOUNT, IS.NANS, IS.QKIND, IS.QM, IS.QID
-_CERTS, _PROBES, _UNRES, _XN, _BOXED = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.XN, IS.BOXED
+_RCOUNT, _NANS, _QKIND, _QID, _UNRES, _XN = IS.RCOUNT, IS.NANS, IS.QKIND, IS.QID, IS.UNRESOLVED, IS.XN
 
 
 @njit(cache=True)
@@ -67,117 +63,6 @@ def _path_push(st, a, b, rid):
 def _clear_answers(st):
     st.I[_NANS] = 0
     st.ALAYER[:] = False
-
-
-@njit(cache=True)
-def _ball(st, a, b, c):
-    """Float radius and proven lower bound of the ball at ``c`` in the path's rows and row ``(a, b)``."""
-    radius, low = row_slack(a, b, c)
-    for p in range(st.I[_PLEN]):
-        s, lo = row_slack(st.PA[p], st.PB[p], c)
-        radius = min(radius, s)
-        low = min(low, lo)
-    return radius, low
-
-
-@njit(cache=True)
-def _remember_point(st, mi, serial, c, t):
-    e = st.PNEXT[mi]
-    st.PC[mi, e, :] = c
-    st.PR[mi, e] = t
-    st.PSER[mi, e] = serial
-    st.PNEXT[mi] = (e + 1) % MEMORY
-
-
-@njit(cache=True)
-def side(st, a, b, rid, l, probe, has_probe, out):
-    """Does the path's region, cut by row ``(a, b)`` (id ``rid``, a neuron of layer ``l``), hold a ball
-    above the tolerance?  Returns ``(answer, t)``: ``NONEMPTY`` with the centre in ``out`` and its
-    radius, ``EMPTY`` with the LP radius (``-inf`` when proven with no LP), or ``QUESTION``."""
-    tol = st.FP[0]
-    R = st.RA.shape[0]
-    mi = rid - R
-    serial = st.LSER[l]
-    for e in range(MEMORY):
-        if st.CSER[mi, e] == serial:
-            held = True
-            for q in range(st.CLEN[mi, e]):
-                if not st.ONPATH[st.CID[mi, e, q]]:
-                    held = False
-                    break
-            if held:
-                st.I[_CERTS] += 1
-                return EMPTY, -np.inf
-    if has_probe:
-        radius, low = _ball(st, a, b, probe)
-        if low > tol:
-            out[:] = probe
-            st.I[_PROBES] += 1
-            return NONEMPTY, radius
-    for e in range(MEMORY):
-        if st.PSER[mi, e] == serial:
-            radius, low = _ball(st, a, b, st.PC[mi, e])
-            if min(low, st.PR[mi, e]) > tol:
-                out[:] = st.PC[mi, e]
-                st.I[_PROBES] += 1
-                return NONEMPTY, min(radius, st.PR[mi, e])
-    for q in range(st.I[_NANS]):
-        if st.AID[q] == rid:
-            if st.AEMPTY[q]:
-                return EMPTY, st.AT[q]
-            out[:] = st.AC[q]
-            _remember_point(st, mi, serial, out, st.AT[q])
-            return NONEMPTY, st.AT[q]
-    p = st.I[_PLEN]
-    m = p + 1
-    st.LPA[:p] = st.PA[:p]
-    st.LPB[:p] = st.PB[:p]
-    st.LPA[p, :] = a
-    st.LPB[p] = b
-    if st.FP[2] > 0.0:  # every LP to HiGHS (a check of the hand-over)
-        answer, t, radius = UNDECIDED, 0.0, 0.0
-    else:
-        st.I[_KLPS] += 1
-        answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X, st.W,
-                                   st.Y)
-    if answer == NONEMPTY:
-        out[:] = st.U
-        _remember_point(st, mi, serial, out, radius)
-        return NONEMPTY, radius
-    if answer in (EMPTY, BOXED):
-        if answer == BOXED:
-            st.I[_BOXED] += 1
-        if t <= 0.0:
-            e = st.CNEXT[mi]
-            n = 0
-            for i in range(st.BASIS.shape[0]):
-                col = st.BASIS[i]
-                if col < p:
-                    st.CID[mi, e, n] = st.PID[col]
-                    n += 1
-            st.CLEN[mi, e] = n
-            st.CSER[mi, e] = serial
-            st.CNEXT[mi] = (e + 1) % MEMORY
-        if -NEAR_FACTOR * tol < t <= tol:
-            st.I[_UNRES] += 1
-        if t > st.F[1]:
-            st.F[1] = t
-        return EMPTY, t
-    st.QA[:m] = st.LPA[:m]
-    st.QB[:m] = st.LPB[:m]
-    st.I[_QKIND] = 1
-    st.I[_QM] = m
-    st.I[_QID] = rid
-    return QUESTION, 0.0
-
-
-@njit(cache=True)
-def _neuron_row(st, j, active, out):
-    """Row "neuron ``j`` is active/inactive" into ``out``; returns ``(b, row id)``."""
-    sign = 1.0 if active else -1.0
-    for q in range(out.shape[0]):
-        out[q] = sign * st.NH[j, q]
-    return sign * st.CH[j], st.RA.shape[0] + 2 * j + (1 if active else 0)
 
 
 @njit(cache=True)
@@ -254,7 +139,7 @@ def enter_layer(st, l, w, r, screen):
             continue
         for q in range(dim):
             probe[q] = w[q] - 2.0 * dist * st.NH[j, q]
-        b, rid = _neuron_row(st, j, not dist > 0, row)
+        b, rid = neuron_row(st, j, not dist > 0, row)
         answer, t = side(st, row, b, rid, l, probe, True, out)
         if answer == QUESTION:
             return QUESTION
@@ -283,8 +168,8 @@ def branch(st, k, w, r):
     active = d > 0
     sigma = 1.0 if active else -1.0
     ad = abs(d)
-    b_same, id_same = _neuron_row(st, k, active, st.XRA[0])
-    b_other, id_other = _neuron_row(st, k, not active, st.XRA[1])
+    b_same, id_same = neuron_row(st, k, active, st.XRA[0])
+    b_other, id_other = neuron_row(st, k, not active, st.XRA[1])
     st.XRB[0] = b_same
     st.XRB[1] = b_other
     same_ok = True
@@ -354,7 +239,7 @@ def restore(st, k, splits, screen_const, screen_act, has_screen):
     row = st.SCR[3]
     for rid in splits:
         j = (rid - R) // 2
-        b, _ = _neuron_row(st, j, (rid - R) % 2 == 1, row)
+        b, _ = neuron_row(st, j, (rid - R) % 2 == 1, row)
         _path_push(st, row, b, rid)
     if has_screen:
         s0, s1 = st.STARTS[current], st.STARTS[current + 1]

@@ -20,8 +20,11 @@ import numpy as np
 
 from ..core.problem import SearchProblem
 
-__all__ = ["FIELDS", "IS", "MEMORY", "KState", "new_state"]
+__all__ = ["BUDGET", "DONE", "FIELDS", "FULL", "IS", "MEMORY", "OK", "QUESTION", "KState", "new_state"]
 
+#: Return codes of the compiled entries: a step committed, the subtree done, the budget reached,
+#: the region buffer full, a question pending for Python.
+OK, DONE, BUDGET, FULL, QUESTION = 0, 1, 2, 3, 4
 #: Certificates and interior points remembered per neuron row (oldest overwritten), as the reference path does.
 MEMORY = 8
 

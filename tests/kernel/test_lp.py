@@ -7,20 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from cnnregions.kernel.lp import (
-    BOX,
-    BOXED,
-    EMPTY,
-    MARGIN,
-    NONEMPTY,
-    UNDECIDED,
-    decide,
-    prove_empty,
-    prove_empty_box,
-    row_slack,
-    simplex,
-    workspace,
-)
+from cnnregions.kernel.lp import BOXED, EMPTY, MARGIN, NONEMPTY, UNDECIDED, decide, simplex, workspace
+from cnnregions.kernel.proofs import BOX, prove_empty, prove_empty_box, row_slack
 
 TOL = 1e-7
 
@@ -116,6 +104,12 @@ def test_row_slack_bounds_the_exact_value():
         s, low = row_slack(a, b, u)
         exact = sum(Fraction(float(x)) * Fraction(float(y)) for x, y in zip(a, u)) + Fraction(b)
         assert Fraction(low) <= exact
+
+
+def test_row_slack_of_a_point_that_is_not_finite_proves_nothing():
+    a = np.array([1.0, 0.0])
+    for u in (np.array([np.nan, 0.0]), np.array([np.inf, 0.0]), np.array([-np.inf, 1.0])):
+        assert row_slack(a, 0.5, u)[1] == -np.inf
 
 
 def test_a_forged_certificate_is_rejected():

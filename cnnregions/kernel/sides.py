@@ -1,0 +1,135 @@
+"""The side test of the compiled search: does the path's region, cut by one more row, hold a ball?
+
+Mirrors :meth:`cnnregions.lpsearch.path.Path.side`: a remembered emptiness
+certificate (its support still on the path, the layer's maps unchanged), a probe,
+a remembered interior point, an answer Python gave in this step, then an LP
+(:func:`.lp.decide`); what the LP cannot prove becomes a question for Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide
+from .proofs import row_slack
+from .state import IS, MEMORY, QUESTION
+
+__all__ = ["neuron_row", "side"]
+
+#: A rejected radius within this factor of the tolerance is counted unresolved (as ``Certifier.radius``).
+NEAR_FACTOR = 100.0
+
+_PLEN, _KLPS, _NANS, _QKIND, _QM, _QID = IS.PLEN, IS.KLPS, IS.NANS, IS.QKIND, IS.QM, IS.QID
+_CERTS, _PROBES, _UNRES, _BOXED = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.BOXED
+
+
+@njit(cache=True)
+def _ball(st, a, b, c):
+    """Float radius and proven lower bound of the ball at ``c`` in the path's rows and row ``(a, b)``."""
+    radius, low = row_slack(a, b, c)
+    for p in range(st.I[_PLEN]):
+        s, lo = row_slack(st.PA[p], st.PB[p], c)
+        radius = min(radius, s)
+        low = min(low, lo)
+    return radius, low
+
+
+@njit(cache=True)
+def _remember_point(st, mi, serial, c, t):
+    e = st.PNEXT[mi]
+    st.PC[mi, e, :] = c
+    st.PR[mi, e] = t
+    st.PSER[mi, e] = serial
+    st.PNEXT[mi] = (e + 1) % MEMORY
+
+
+@njit(cache=True)
+def side(st, a, b, rid, l, probe, has_probe, out):
+    """Does the path's region, cut by row ``(a, b)`` (id ``rid``, a neuron of layer ``l``), hold a ball
+    above the tolerance?  Returns ``(answer, t)``: ``NONEMPTY`` with the centre in ``out`` and its
+    radius, ``EMPTY`` with the LP radius (``-inf`` when proven with no LP), or ``QUESTION``."""
+    tol = st.FP[0]
+    R = st.RA.shape[0]
+    mi = rid - R
+    serial = st.LSER[l]
+    for e in range(MEMORY):
+        if st.CSER[mi, e] == serial:
+            held = True
+            for q in range(st.CLEN[mi, e]):
+                if not st.ONPATH[st.CID[mi, e, q]]:
+                    held = False
+                    break
+            if held:
+                st.I[_CERTS] += 1
+                return EMPTY, -np.inf
+    if has_probe:
+        radius, low = _ball(st, a, b, probe)
+        if low > tol:
+            out[:] = probe
+            st.I[_PROBES] += 1
+            return NONEMPTY, radius
+    for e in range(MEMORY):
+        if st.PSER[mi, e] == serial:
+            radius, low = _ball(st, a, b, st.PC[mi, e])
+            if min(low, st.PR[mi, e]) > tol:
+                out[:] = st.PC[mi, e]
+                st.I[_PROBES] += 1
+                return NONEMPTY, min(radius, st.PR[mi, e])
+    for q in range(st.I[_NANS]):
+        if st.AID[q] == rid:
+            if st.AEMPTY[q]:
+                return EMPTY, st.AT[q]
+            out[:] = st.AC[q]
+            _remember_point(st, mi, serial, out, st.AT[q])
+            return NONEMPTY, st.AT[q]
+    p = st.I[_PLEN]
+    m = p + 1
+    st.LPA[:p] = st.PA[:p]
+    st.LPB[:p] = st.PB[:p]
+    st.LPA[p, :] = a
+    st.LPB[p] = b
+    if st.FP[2] > 0.0:  # every LP to HiGHS (a check of the hand-over)
+        answer, t, radius = UNDECIDED, 0.0, 0.0
+    else:
+        st.I[_KLPS] += 1
+        answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X, st.W,
+                                   st.Y)
+    if answer == NONEMPTY:
+        out[:] = st.U
+        _remember_point(st, mi, serial, out, radius)
+        return NONEMPTY, radius
+    if answer in (EMPTY, BOXED):
+        if answer == BOXED:
+            st.I[_BOXED] += 1
+        if t <= 0.0:
+            e = st.CNEXT[mi]
+            n = 0
+            for i in range(st.BASIS.shape[0]):
+                col = st.BASIS[i]
+                if col < p:
+                    st.CID[mi, e, n] = st.PID[col]
+                    n += 1
+            st.CLEN[mi, e] = n
+            st.CSER[mi, e] = serial
+            st.CNEXT[mi] = (e + 1) % MEMORY
+        if -NEAR_FACTOR * tol < t <= tol:
+            st.I[_UNRES] += 1
+        if t > st.F[1]:
+            st.F[1] = t
+        return EMPTY, t
+    st.QA[:m] = st.LPA[:m]
+    st.QB[:m] = st.LPB[:m]
+    st.I[_QKIND] = 1
+    st.I[_QM] = m
+    st.I[_QID] = rid
+    return QUESTION, 0.0
+
+
+@njit(cache=True)
+def neuron_row(st, j, active, out):
+    """Row "neuron ``j`` is active/inactive" into ``out``; returns ``(b, row id)``."""
+    sign = 1.0 if active else -1.0
+    for q in range(out.shape[0]):
+        out[q] = sign * st.NH[j, q]
+    return sign * st.CH[j], st.RA.shape[0] + 2 * j + (1 if active else 0)
