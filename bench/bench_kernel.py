@@ -22,15 +22,11 @@ import functools
 import time
 
 from bench.bench_count import SPEED_SET, _load
-from cnnregions import Architecture, he_network, paper_architecture
+from cnnregions import he_network, paper_architecture
 from cnnregions.core.problem import build_problem
 from cnnregions.lpsearch.search import Search
 
 print = functools.partial(print, flush=True)  # rows appear as they are measured
-
-#: A 2-D conv net with two input channels (the issue's benchmark list).
-TWO_CHANNELS = Architecture({"height": 3, "width": 3, "channels": 2},
-                            [{"channels": 3, "kernel": [2, 2], "stride": 1}, {"channels": 2, "kernel": [2, 2], "stride": 1}])
 
 
 def _networks():
@@ -39,7 +35,6 @@ def _networks():
             yield label, _load(spec)
         except FileNotFoundError:
             print(f"{label}: fixture not found, skipped")
-    yield "2-D conv, 2 input channels 3x3", he_network(TWO_CHANNELS, seed=0)
 
 
 def _count(search) -> tuple[int, int, float]:

@@ -8,6 +8,19 @@ import pytest
 ORACLES = Path(__file__).resolve().parents[1].parent / "shared" / "oracles"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernel() -> None:
+    """Load the compiled kernel (the first time after install: compile it, about a minute) in every
+    test process before any test, through each of its entry points, so that no test's time
+    includes a compilation."""
+    from cnnregions import Box, count_regions, he_network, iter_regions, paper_architecture
+
+    net = he_network(paper_architecture("example4-d2"), seed=0)
+    count_regions(net)
+    count_regions(net, domain=Box(-1.0, 1.0), budget=64)
+    sum(1 for _ in iter_regions(net))
+
+
 @pytest.fixture(scope="session")
 def oracles_dir() -> Path:
     """``../shared/oracles`` next to the checkout; tests that need it skip when it is absent."""
