@@ -24,7 +24,7 @@ from ._signals import terminate_as_interrupt
 __all__ = ["JSON_SCHEMA_VERSION", "SUBCOMMANDS", "build_parser", "main"]
 
 #: Version of the ``--json`` output schema of every subcommand.
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 
 
 #: Negative numbers, scientific notation included (``-5e-1``, ``-.5``, ``-1E+3``): argparse's own

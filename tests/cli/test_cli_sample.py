@@ -29,7 +29,7 @@ def run_json(capsys, argv):
 def test_json_has_the_counts_and_matches_the_library(capsys):
     data = run_json(capsys, ["example4-d8", "--points", "60000", "--seed", "3"])
     expected = sample_regions(resolve_network("example4-d8", 3), 60_000, seed=3)
-    assert data["schema_version"] == 1 and data["command"] == "sample"
+    assert data["schema_version"] == 2 and data["command"] == "sample"
     assert data["points"] == 60_000
     assert data["regions_found"] == expected.regions_found
     assert data["union_found"] == expected.union_found
