@@ -155,10 +155,10 @@ def run(args: argparse.Namespace) -> int:
               f"(tiny gradients, tiny coefficients or radii near the tolerance); the count may be off: "
               f"rerun with --certify", file=sys.stderr)
     breakpoints = None
-    if isinstance(domain, Segment):  # issue 13 item 4: the breakpoints along the segment too
+    if isinstance(domain, Segment):  # the breakpoints along the segment too: the t in (0, 1) where the pattern changes
         from ..geometry.count import segment_regions
 
-        breakpoints = [float(t) for t in segment_regions(network, domain).breakpoints]
+        breakpoints = [float(t) for t in segment_regions(network, domain).breakpoints[1:-1]]
     if args.json:
         extra = {} if breakpoints is None else {"breakpoints": breakpoints}
         emit_json("count", {**result.to_dict(), "domain": domain.to_dict(), "regions_out": args.regions_out, **extra},
@@ -183,9 +183,9 @@ def run(args: argparse.Namespace) -> int:
     if args.checkpoint:
         print(f"checkpoint     {args.checkpoint}: {result.reused_tasks} of {result.tasks} tasks reused")
     if breakpoints is not None:
-        shown = ", ".join(f"{t:.6g}" for t in breakpoints[1:-1][:20])
-        more = f", ... ({len(breakpoints) - 2} in all)" if len(breakpoints) > 22 else ""
-        print(f"breakpoints    t = {shown}{more}")
+        shown = ", ".join(f"{t:.6g}" for t in breakpoints[:20]) or "none"
+        more = f", ... ({len(breakpoints)} in all)" if len(breakpoints) > 20 else ""
+        print(f"breakpoints    {len(breakpoints)}: t = {shown}{more}")
     if result.backend == "geometric":
         print(f"exact          {result.exact_decisions} decisions in rational arithmetic, no tolerance; every region "
               f"holds a ball of radius {result.smallest_radius:.3g} in the domain's coordinates")

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                          progress=progress, scheduler=args.scheduler)
     count = graph.graph["count"]
     summary = graph_summary(graph)
-    summary.update(regions=count.regions, seconds=count.seconds, count_lps=count.lps)
+    summary.update(regions=count.regions, seconds=count.seconds, lps=count.lps)
     write_graph(graph, out, {**model.to_dict(), "domain": domain.to_dict()})
     if args.json:
         emit_json("graph", {"output": str(out), "domain": domain.to_dict(), **summary}, model)
