@@ -45,7 +45,7 @@ def bench(name: str, net) -> dict:
     again, t1 = _timed(lambda: count_regions(net))
     t_count = (t0 + t1) / 2
     summary = graph_summary(graph)
-    assert count.regions == again.regions == exported.regions == summary["nodes"]
+    assert count.regions == again.regions == exported.regions == summary["regions"]
     row = {"network": name, "regions": count.regions, "count_s": [round(t0, 3), round(t1, 3)],
            "graph_s": round(t_graph, 3), "export_s": round(t_export, 3),
            "graph_ratio": round(t_graph / t_count, 3), "export_ratio": round(t_export / t_count, 3),

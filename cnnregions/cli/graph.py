@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                          progress=progress, scheduler=args.scheduler)
     count = graph.graph["count"]
     summary = graph_summary(graph)
-    summary.update(regions=count.regions, seconds=count.seconds, lps=count.lps)
+    summary.update(regions=count.regions, lps=count.lps, nodes=count.nodes, seconds=count.seconds)  # as count --json
     write_graph(graph, out, {**model.to_dict(), "domain": domain.to_dict()})
     if args.json:
         emit_json("graph", {"output": str(out), "domain": domain.to_dict(), **summary}, model)
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     faces = summary["faces_per_region"]
     print_network(model)
     print(f"domain         {domain.summary()}")
-    print(f"nodes          {summary['nodes']} regions")
+    print(f"nodes          {summary['regions']} regions")
     print(f"edges          {summary['edges']} (mean degree {summary['mean_degree']:.3f})")
     print(f"faces/region   mean {faces['mean']:.3f}, min {faces['min']}, max {faces['max']}")
     if summary["edges_to_uncounted"]:

@@ -262,10 +262,11 @@ def region_graph(network: Network, domain=None, **count_options):
 
 
 def graph_summary(graph) -> dict:
-    """``nodes``, ``edges``, ``mean_degree``, ``faces_per_region`` (mean, min, max) and the walk's figures."""
+    """``regions`` (the graph's nodes), ``edges``, ``mean_degree``, ``faces_per_region`` (mean, min, max)
+    and the walk's figures."""
     n = graph.number_of_nodes()
     faces = np.array([d["faces"] for _, d in graph.nodes(data=True)], dtype=float)
-    return {"nodes": n, "edges": graph.number_of_edges(),
+    return {"regions": n, "edges": graph.number_of_edges(),
             "mean_degree": 2 * graph.number_of_edges() / n if n else 0.0,
             "faces_per_region": {"mean": float(faces.mean()) if n else 0.0, "min": int(faces.min()) if n else 0,
                                  "max": int(faces.max()) if n else 0},

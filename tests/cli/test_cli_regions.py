@@ -48,7 +48,7 @@ def test_graph_json_and_graphml(tmp_path, capsys):
     assert code == 0
     summary = json.loads(out)
     written = json.loads(out_json.read_text())
-    assert summary["nodes"] == written["nodes"].__len__() == 40         # d^3 + d^2 + d + 1 (Example 1)
+    assert summary["regions"] == len(written["nodes"]) == 40         # d^3 + d^2 + d + 1 (Example 1)
     assert summary["edges"] == len(written["edges"])
     assert summary["mean_degree"] == pytest.approx(2 * summary["edges"] / 40)
     assert set(summary["faces_per_region"]) == {"mean", "min", "max"}
