@@ -205,7 +205,9 @@ def _time_line(result, workers: str) -> str:
         return (f"{result.seconds:.3f} s (resumed: all {result.tasks} tasks came from the checkpoint, "
                 f"nothing was searched again)")
     reused = f", {result.reused_tasks} of {result.tasks} tasks from the checkpoint" if result.reused_tasks else ""
-    return f"{result.seconds:.3f} s ({result.regions_per_second:.0f} regions/s in this run, {workers}{reused})"
+    rate = result.regions_per_second
+    shown = f"{rate:.0f}" if rate >= 10 else f"{rate:.2g}"
+    return f"{result.seconds:.3f} s ({shown} regions/s in this run, {workers}{reused})"
 
 
 def _certified_line(result) -> str:

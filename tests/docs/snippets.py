@@ -7,7 +7,8 @@ A block runs according to its language:
 - ``console``: each ``$ cnnregions ...`` line runs through the command line (in this
   process) in the page's folder; the lines below it, up to the next ``$`` line, are
   output that must appear in that order (``...`` stands for lines left out); the exit
-  code must be 0 unless an output line shows the error;
+  code must be 0 unless an output line shows the error (``cnnregions CMD: error: ...``); a
+  shown line ending in ``...`` stands for a line that starts with the text before it;
 - ``sh``/``bash``: each line (comments and blank lines aside) is a ``cnnregions`` command
   run the same way, output unchecked;
 - ``json``: parsed.
@@ -108,8 +109,10 @@ def shown_in_order(shown: tuple[str, ...], output: str) -> str | None:
     for line in shown:
         if line.strip() in ("...", ""):
             continue
-        try:
-            position = actual.index(line, position) + 1
-        except ValueError:
+        prefix = line[:-3] if line.endswith("...") else None  # "text ..." stands for a line that starts so
+        found = next((i for i in range(position, len(actual))
+                      if (actual[i].startswith(prefix) if prefix is not None else actual[i] == line)), None)
+        if found is None:
             return line
+        position = found + 1
     return None

@@ -94,7 +94,7 @@ def _fc_net(tmp_path):
     return net, net_path
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
 def test_sigkill_mid_run_then_resume(tmp_path, jobs):
     net, net_path = _fc_net(tmp_path)
     ckpt = tmp_path / "run.jsonl"
