@@ -65,7 +65,7 @@ def _warning_line(message, category, filename, lineno, file=None, line=None) -> 
 #: A count forecast to take longer than this (seconds) prints its estimate.
 LONG_RUN = 60.0
 #: Seconds a count runs before its estimate starts (a shorter count spends nothing on it).
-ESTIMATE_AFTER = 3.0
+ESTIMATE_AFTER = 5.0
 #: Wall-time budget of that estimate.
 ESTIMATE_SECONDS = 1.0
 

@@ -88,9 +88,9 @@ def _cli(*args: str) -> list[str]:
 
 def test_short_count_prints_no_estimate_and_spends_nothing_on_it():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run(_cli("count", "example4-d3"), capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0 and "regions        " in done.stdout
-    assert "estimate" not in done.stderr
+    done = subprocess.run(_cli("count", "example4-d8"), capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0 and "regions        3004" in done.stdout
+    assert "estimate" not in done.stderr  # the estimate waits ESTIMATE_AFTER seconds, and the count ended first
 
 
 def test_long_count_logs_a_line_within_seconds(tmp_path):
@@ -108,3 +108,33 @@ def test_long_count_logs_a_line_within_seconds(tmp_path):
         proc.kill()
         proc.wait()
     assert first.startswith("progress: ") and elapsed < 10
+
+
+def test_long_count_shows_progress_on_a_terminal_within_seconds(tmp_path):
+    """stderr a terminal: the bar shows within 2 s of the count's start (plus the interpreter's start)."""
+    pytest.importorskip("tqdm")
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import select
+    import struct
+    import termios
+
+    path = tmp_path / "image.npz"
+    save_network(he_network(IMAGE_NET, seed=0), path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal of 24 x 100
+    start = time.perf_counter()
+    proc = subprocess.Popen(_cli("count", str(path)), stdout=subprocess.DEVNULL, stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    try:
+        while b"task" not in seen and time.perf_counter() - start < 30:
+            if select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 4096)
+        elapsed = time.perf_counter() - start
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    assert b"task" in seen and elapsed < 10, seen  # the bar ("0task [00:02, ...]"), long before any result
