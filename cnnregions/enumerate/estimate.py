@@ -43,7 +43,8 @@ from .domain import Domain, Plane, Segment
 from .problem import DEFAULT_TOLERANCE, build_problem
 from .search import Search
 
-__all__ = ["RELIABLE_DIVES", "Dive", "EstimateRun", "TreeEstimate", "Top", "dives", "estimate_regions", "upper_bound"]
+__all__ = ["RELIABLE_DIVES", "Dive", "EstimateRun", "Top", "TreeEstimate", "check_estimable", "dives",
+           "estimate_regions", "upper_bound"]
 
 #: Dives per stratum below which an estimate is flagged unreliable (heavy tails:
 #: with fewer, the spread of the dives understates the error, sometimes by far).

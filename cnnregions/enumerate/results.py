@@ -119,7 +119,7 @@ class RegionCount:
     certified : bool
         True when every decision was proven in exact arithmetic (``certify=True``):
         then ``regions`` is the exact ``R_{N,theta}`` of the float64 weights, with no
-        tolerance (see README, "Certified counts").
+        tolerance (see docs/certify.md).
     unresolved : int
         Decisions that could not be proven: 0 when certified; in float mode, the
         decisions that came near a threshold (a reason to rerun with ``certify=True``).

@@ -12,7 +12,7 @@ from .counting import example2, lemma2, theorem1_bound, theorem3_exponent
 from .multilayer import Theorem5, theorem5, theorem5_n_prime
 from .one_layer import eq4
 
-__all__ = ["DEFAULT_MAX_STATES", "SUMMARY_KEYS", "bounds_summary", "overlaps_in_2d"]
+__all__ = ["DEFAULT_MAX_STATES", "SUMMARY_KEYS", "bounds_summary", "lower_rests_on_overcount", "overlaps_in_2d"]
 
 #: Default state budget of eq. (4) in :func:`bounds_summary` (two-dimensional filters only).
 DEFAULT_MAX_STATES = 50_000

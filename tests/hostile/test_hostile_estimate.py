@@ -76,6 +76,6 @@ def test_cli_estimate(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["command"] == "estimate" and out["schema_version"] >= 1
     assert out["low"] <= out["regions"] <= out["high"] and out["upper_bound"] >= 1
-    assert main(["estimate", "example4-d3", "--seconds", "0.2"]) == 0
+    assert main(["estimate", "example4-d3", "--seconds", "3"]) == 0
     text = capsys.readouterr().out
     assert "forecast" in text and "interval" in text
