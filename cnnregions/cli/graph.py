@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .._validation import InvalidParameterError
 from ..enumerate import DEFAULT_SPLIT
+from ..enumerate.progress import make_reporter
 from ..models.resolve import resolve
 from ..regions.graph import graph_summary, region_graph, write_graph
 from ._common import add_net_argument, add_tol_argument, emit_json, jobs_count, positive_int, print_network
@@ -42,8 +43,13 @@ def run(args: argparse.Namespace) -> int:
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
-    graph = region_graph(network, domain=domain, n_jobs=args.jobs, tol=args.tol, split=args.split,
-                         progress=progress, scheduler=args.scheduler)
+    reporter = make_reporter(True, live=True) if progress else None  # its clock starts now, not after the split
+    try:
+        graph = region_graph(network, domain=domain, n_jobs=args.jobs, tol=args.tol, split=args.split,
+                             progress=reporter if reporter is not None else False, scheduler=args.scheduler)
+    finally:
+        if reporter is not None:
+            reporter.close()
     count = graph.graph["count"]
     summary = graph_summary(graph)
     summary.update(regions=count.regions, lps=count.lps, nodes=count.nodes, seconds=count.seconds)  # as count --json
