@@ -44,11 +44,11 @@ def bench(name: str, net) -> dict:
     again, t1 = _timed(lambda: count_regions(net))
     t_count = (t0 + t1) / 2
     summary = graph_summary(graph)
-    assert count.regions == again.regions == exported.regions == summary["nodes"]
+    assert count.regions == again.regions == exported.regions == summary["regions"]
     row = {"network": name, "regions": count.regions, "count_s": [round(t0, 3), round(t1, 3)],
            "graph_s": round(t_graph, 3), "export_s": round(t_export, 3),
            "graph_ratio": round(t_graph / t_count, 3), "export_ratio": round(t_export / t_count, 3),
-           "edges": summary["edges"], "facet_lps": summary["facet_lps"], "count_lps": count.lps}
+           "edges": summary["edges"], "facet_lps": summary["facet_lps"], "lps": count.lps}
     print(f"{name:24s} regions {count.regions:6d}  count {t0:7.2f}/{t1:7.2f} s CPU  graph {t_graph:7.2f} s "
           f"({row['graph_ratio']:.2f}x)  export {t_export:7.2f} s ({row['export_ratio']:.2f}x)  "
           f"edges {summary['edges']}  facet LPs {summary['facet_lps']} vs search LPs {count.lps}", flush=True)

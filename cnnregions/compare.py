@@ -76,7 +76,8 @@ class Comparison:
         return out
 
 
-def _check(key: str, label: str, kind: str, value: int | None, exact: int, reason: str | None) -> BoundCheck:
+def _check(key: str, label: str, kind: str, value: int | None, exact: int, reason: str | None,
+           uncertain: bool = False) -> BoundCheck:
     if value is None:
         return BoundCheck(key, label, kind, None, None, "does not apply", reason)
     if kind == "upper":
@@ -84,8 +85,13 @@ def _check(key: str, label: str, kind: str, value: int | None, exact: int, reaso
         verdict = "holds" if holds else f"VIOLATED: the exact count {exact} exceeds it"
     else:
         holds = exact >= value
-        verdict = ("this theta reaches it" if holds else
-                   "this theta is below it: normal, the bound is on the maximum over theta")
+        if holds:
+            verdict = "this theta reaches it"
+        elif uncertain:
+            verdict = ("this theta is below it; the bound rests on eq. (4), which exceeds the true maximum here "
+                       "(see the note): no theta may reach it")
+        else:
+            verdict = "this theta is below it: normal, the bound is on the maximum over theta"
     return BoundCheck(key, label, kind, int(value), holds, verdict, None)
 
 
@@ -107,7 +113,8 @@ def applicable_bounds(architecture) -> dict[str, Any]:
 def check_bounds(bounds: dict[str, Any], regions: int) -> tuple[BoundCheck, ...]:
     """Every bound of :data:`BOUNDS` in ``bounds`` beside the count ``regions``, with its verdict."""
     reasons = bounds.get("not_applicable", {})
-    return tuple(_check(key, label, kind, bounds.get(key), regions, reasons.get(key))
+    uncertain = set(bounds.get("uncertain", ()))
+    return tuple(_check(key, label, kind, bounds.get(key), regions, reasons.get(key), key in uncertain)
                  for key, label, kind in BOUNDS)
 
 

@@ -1,6 +1,7 @@
 """``compare``: exact counts beside the bounds and sampling."""
 
 import json
+import re
 
 import pytest
 
@@ -36,6 +37,19 @@ def test_a_theta_below_the_lower_bound_is_said_plainly():
     assert lower.value == 4680  # Table 2's lower row
     assert result.exact.regions < 4680 and lower.holds is False
     assert "normal" in lower.verdict and not result.violations
+
+
+def test_pitfall_verdict_agrees_with_its_note_and_rows_align(capsys):
+    # 3x3 input, two 2x2 filters: eq. (4) and so Theorem 5's lower bound give 256, and no theta has more than
+    # 255 regions (NOTES.md, "Known pitfall"): the verdict must not call falling short of it normal
+    result = compare_network(he_network(paper_architecture("pitfall2d-d2"), seed=0), sample_points=0)
+    lower = {c.key: c for c in result.checks}["theorem5_lower"]
+    assert lower.value == 256 and result.exact.regions == 255
+    assert "normal" not in lower.verdict and "eq. (4)" in lower.verdict
+    assert main(["compare", "pitfall2d-d2", "--points", "1000"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(("network", "note"))]
+    ends = {re.match(r"^.*?\S\s+(\d+|n/a)   ", line).end(1) for line in rows}
+    assert len(rows) == 8 and len(ends) == 1  # every value ends in the same column, the Theorem 1 row's included
 
 
 def test_human_output_mentions_every_bound(capsys):

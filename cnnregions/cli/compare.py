@@ -37,15 +37,16 @@ def run(args: argparse.Namespace) -> int:
         emit_json("compare", payload, model)
         return 0
     print_network(model)
-    print(f"{'exact count R_(N,theta)':58s} {exact:>14}   ({result.exact.seconds:.2f} s)")
+    width = max(58, *(len(check.label) for check in result.checks))
+    print(f"{'exact count R_(N,theta)':{width}s} {exact:>14}   ({result.exact.seconds:.2f} s)")
     if result.sampling is not None:
         s = result.sampling
         share = s.regions_found / exact if exact else 1.0
-        print(f"{f'sampling, {s.points:,} points (max over stds)':58s} {s.regions_found:>14}   "
+        print(f"{f'sampling, {s.points:,} points (max over stds)':{width}s} {s.regions_found:>14}   "
               f"({100 * share:.1f}% of the regions, {s.seconds:.2f} s; sampling only misses regions)")
     for check in result.checks:
         value = "n/a" if check.value is None else str(check.value)
-        print(f"{check.label:58s} {value:>14}   {check.verdict}")
+        print(f"{check.label:{width}s} {value:>14}   {check.verdict}")
     for note in (result.bounds or {}).get("notes", []):
         print(f"note: {note}")
     if result.violations:

@@ -11,6 +11,7 @@ from ..models.resolve import resolve
 from ..outfiles import check_output
 from ..run import DEFAULT_SPLIT, count_regions
 from ..run.backends import DEFAULT_CONNECT_TIMEOUT
+from ..run.progress import make_reporter
 from ._common import (
     add_engine_argument,
     add_net_argument,
@@ -66,25 +67,64 @@ def _warning_line(message, category, filename, lineno, file=None, line=None) -> 
     print(f"cnnregions count: warning: {message}", file=sys.stderr)
 
 
-#: A count forecast to take longer than this (seconds) prints its estimate first.
+#: A count forecast to take longer than this (seconds) prints its estimate.
 LONG_RUN = 60.0
+#: Seconds a count runs before its estimate starts (a shorter count spends nothing on it).
+ESTIMATE_AFTER = 5.0
+#: Wall-time budget of that estimate.
+ESTIMATE_SECONDS = 1.0
 
 
-def _forecast(network, domain, args: argparse.Namespace) -> None:
-    """Know before you wait: a short Knuth estimate (at most about a second), printed
-    on stderr when the count is forecast to take over a minute."""
-    import sys
+class _Forecast:
+    """Know before you wait, without delaying a short count.
 
-    from ..run.backends import resolve_jobs
-    from ..run.estimate import estimate_regions
-    from .estimate import summary_lines
+    A child process (started before the count, while this process has one thread)
+    sleeps ``ESTIMATE_AFTER`` seconds, then dives for ``ESTIMATE_SECONDS``; a thread
+    here collects its dives and prints the estimate on stderr if the count is still
+    running and is forecast to take over ``LONG_RUN`` seconds.  A count that ends
+    first stops the child, so it has spent nothing on the estimate.
+    """
 
-    jobs = resolve_jobs(args.jobs)
-    est = estimate_regions(network, domain=domain, tol=args.tol, max_dives=None, max_seconds=1.0, seed=0, bound=False)
-    if est.forecast_seconds / jobs > LONG_RUN:
-        print("estimate before counting (cnnregions estimate NET for more dives; --no-progress to skip):", file=sys.stderr)
-        for line in summary_lines(est, jobs):
-            print(f"  {line}", file=sys.stderr)
+    def __init__(self, network, domain, args: argparse.Namespace) -> None:
+        import threading
+
+        from ..run.backends import resolve_jobs
+        from ..run.estimate import EstimateRun
+
+        self.jobs = resolve_jobs(args.jobs)
+        self.done = threading.Event()
+        self.run = EstimateRun(network, domain=domain, tol=args.tol, seconds=ESTIMATE_SECONDS, seed=0,
+                               delay=ESTIMATE_AFTER)
+        self.thread = threading.Thread(target=self._report, name="cnnregions-forecast", daemon=True)
+        self.thread.start()
+
+    def _report(self) -> None:
+        from .estimate import summary_lines
+
+        try:
+            est = self.run.result(bound=False)
+        except Exception:  # noqa: BLE001 - the count itself reports any error of the network or domain
+            return
+        long = est.forecast_seconds is None or est.forecast_seconds / self.jobs > LONG_RUN
+        if self.done.is_set() or not long:
+            return
+        lines = "".join(f"\n  {line}" for line in summary_lines(est, self.jobs))
+        print(f"\restimate while counting (cnnregions estimate NET for more dives; --no-progress to skip):{lines}",
+              file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.run.cancel()
+        self.thread.join(2.0)
+
+
+def _forecast(network, domain, args: argparse.Namespace, certify: bool) -> _Forecast | None:
+    """The background estimate of a count on the LP search (none for the geometric engine)."""
+    from ..run.engines import engine_for, tree_engine
+
+    if engine_for(domain, certify=certify, sink=args.regions_out, engine=args.engine).name != tree_engine(args.engine).name:
+        return None
+    return _Forecast(network, domain, args)
 
 
 def _refuse_ignored_options(args: argparse.Namespace) -> None:
@@ -99,7 +139,8 @@ def _refuse_ignored_options(args: argparse.Namespace) -> None:
             "(every breakpoint is ordered with proven float error bounds, or in rational arithmetic; no tolerance).")
 
 
-def run(args: argparse.Namespace) -> int:
+def _check_outputs(args: argparse.Namespace) -> None:
+    """The output paths and option combinations, refused before any work."""
     if args.regions_out is not None and args.checkpoint is not None:  # the export runs in one pass
         raise InvalidParameterError("The '--regions-out' must come without '--checkpoint'. Got both instead.")
     if args.regions_out is not None:
@@ -108,24 +149,36 @@ def run(args: argparse.Namespace) -> int:
         check_export_path(args.regions_out)
     if args.checkpoint is not None:
         check_output(args.checkpoint, f"The checkpoint '{args.checkpoint}'")
-    _refuse_ignored_options(args)  # before any work
+    _refuse_ignored_options(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_outputs(args)
     model = resolve(args.net, seed=args.seed)
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
-    if progress:
-        _forecast(network, domain, args)
-    options = dict(n_jobs=args.jobs, tol=args.tol, split=args.split, budget=args.budget, progress=progress,
+    forecast = _forecast(network, domain, args, args.certify) if progress else None
+    reporter = make_reporter(True, live=True) if progress else None
+    options = dict(n_jobs=args.jobs, tol=args.tol, split=args.split, budget=args.budget, progress=reporter,
                    engine=args.engine,
                    domain=domain, scheduler=args.scheduler, connect_timeout=args.connect_timeout)
-    with warnings.catch_warnings():
-        warnings.showwarning = _warning_line
-        if args.regions_out is not None:  # every region to a Parquet file
-            from ..regions.export import export_regions
+    if reporter is None:
+        options["progress"] = False
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            if args.regions_out is not None:  # every region to a Parquet file
+                from ..regions.export import export_regions
 
-            result = export_regions(network, args.regions_out, certify=args.certify, **options)
-        else:
-            result = count_regions(network, checkpoint=args.checkpoint, certify=args.certify, **options)
+                result = export_regions(network, args.regions_out, certify=args.certify, **options)
+            else:
+                result = count_regions(network, checkpoint=args.checkpoint, certify=args.certify, **options)
+    finally:
+        if forecast is not None:
+            forecast.stop()
+        if reporter is not None:
+            reporter.close()
     if result.unresolved and not result.certified:
         print(f"cnnregions count: warning: {result.unresolved} decision(s) came near the float thresholds "
               f"(tiny gradients, tiny coefficients or radii near the tolerance); the count may be off: "
@@ -143,8 +196,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"LPs            {result.lps} ({result.lps_per_region:.2f} per region)")
         print(f"search nodes   {result.nodes}")
     workers = f"{result.n_jobs} {'dask worker' if result.backend == 'dask' else 'job'}{'s' if result.n_jobs != 1 else ''}"
-    print(f"time           {result.seconds:.3f} s ({result.regions_per_second:.0f} regions/s, "
-          f"{workers})")
+    print(f"time           {_time_line(result, workers)}")
     if result.backend != "geometric":
         print(f"tasks          {result.tasks} (longest {result.max_task_seconds:.3f} s, sum {result.sum_task_seconds:.3f} s: "
               f"at most {result.sum_task_seconds / max(result.max_task_seconds, 1e-9):.0f}x faster on many workers)")
@@ -152,11 +204,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"regions out    {args.regions_out} (Parquet: pattern, witness, radius)")
     if args.checkpoint:
         print(f"checkpoint     {args.checkpoint}: {result.reused_tasks} of {result.tasks} tasks reused")
-    breakpoints = result.breakpoints
-    if breakpoints:
-        shown = ", ".join(f"{t:.6g}" for t in breakpoints[1:-1][:20])
-        more = f", ... ({len(breakpoints) - 2} in all)" if len(breakpoints) > 22 else ""
-        print(f"breakpoints    t = {shown}{more}")
+    if result.breakpoints:  # a segment: the t in (0, 1) where the pattern changes
+        inner = result.breakpoints[1:-1]
+        shown = ", ".join(f"{t:.6g}" for t in inner[:20]) or "none"
+        more = f", ... ({len(inner)} in all)" if len(inner) > 20 else ""
+        print(f"breakpoints    {len(inner)}: t = {shown}{more}")
     if result.backend == "geometric":
         print(f"exact          {result.exact_decisions} decisions in rational arithmetic, no tolerance; every region "
               f"holds a ball of radius {result.smallest_radius:.3g} in the domain's coordinates")
@@ -168,6 +220,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"thinnest       every region holds a ball of radius {result.smallest_radius:.3g} "
           f"(tolerance {result.tolerance:.3g}; largest rejected {result.largest_rejected_radius:.3g})")
     return 0
+
+
+def _time_line(result, workers: str) -> str:
+    """The run's time and rate; a count resumed whole from its checkpoint says so instead of a rate."""
+    if result.tasks and result.reused_tasks == result.tasks:
+        return (f"{result.seconds:.3f} s (resumed: all {result.tasks} tasks came from the checkpoint, "
+                f"nothing was searched again)")
+    reused = f", {result.reused_tasks} of {result.tasks} tasks from the checkpoint" if result.reused_tasks else ""
+    rate = result.regions_per_second
+    shown = f"{rate:.0f}" if rate >= 10 else f"{rate:.2g}"
+    return f"{result.seconds:.3f} s ({shown} regions/s in this run, {workers}{reused})"
 
 
 def _certified_line(result) -> str:

@@ -20,7 +20,7 @@ from ._domain import add_domain_arguments, domain_from_args
 
 __all__ = ["add_parser", "run", "summary_lines"]
 
-_DIVES = float_type("an integer >= 2", lambda v: v >= 2 and v == int(v))
+_DIVES = float_type("a positive integer", lambda v: v >= 1 and v == int(v))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,11 +28,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Knuth's random-probe estimate of the exact search tree: random dives from the "
                                    "top of the tree, each an unbiased estimate of the number of regions R_{N,theta}; "
                                    "the mean with a confidence interval, the estimated search nodes, a time forecast "
-                                   "from the measured cost per node, and the smallest applicable upper bound.")
+                                   "from the measured cost per node, and the smallest applicable upper bound. "
+                                   "--seconds bounds the wall time (the dives stop at the deadline); windowed planes "
+                                   "and segments (the geometric engine) are refused: count them directly.")
     add_net_argument(p)
     p.add_argument("--seconds", type=positive_finite, default=10.0, metavar="T",
-                   help="time budget of the dives (default 10)")
-    p.add_argument("--dives", type=_DIVES, default=None, metavar="N", help="stop after N dives (default: --seconds only)")
+                   help="wall-time budget: the estimate returns after about T s (default 10)")
+    p.add_argument("--dives", type=_DIVES, default=None, metavar="N", help="stop after N dives, or at --seconds, whichever comes first")
     p.add_argument("--estimate-seed", type=nonnegative_int, default=None, metavar="R",
                    help="seed of the random dives (default: fresh randomness)")
     add_tol_argument(p, "as for count")
@@ -50,13 +52,22 @@ def _duration(seconds: float) -> str:
 
 def summary_lines(est: TreeEstimate, jobs: int = 1) -> list[str]:
     """The estimate in a few lines (also printed by ``count`` before a long run)."""
-    lines = [f"regions        about {est.regions:.4g} ({est.level:.0%} interval {est.low:.4g} .. {est.high:.4g}; "
-             f"Knuth's estimator, {est.dives} dives)",
-             f"search nodes   about {est.nodes:.4g} ({est.seconds_per_node * 1e3:.3g} ms per node in the dives)",
-             f"forecast       about {_duration(est.forecast_seconds / max(jobs, 1))} "
-             f"on {jobs} core{'s' if jobs != 1 else ''} (the dives' cost per node; the search usually does better)"]
+    if est.regions is None or est.nodes is None or est.forecast_seconds is None:
+        lines = [f"regions        {est.note} ({est.seconds:.3g} s)"]
+    else:
+        interval = ("no interval: too few dives to measure their spread" if est.low is None or est.high is None
+                    else f"{est.level:.0%} interval {est.low:.4g} .. {est.high:.4g}")
+        exact = est.strata == 0
+        lines = [f"regions        {'exactly' if exact else 'about'} {est.regions:.4g} ({interval}; Knuth's estimator, "
+                 f"{est.dives} dives in {est.seconds:.3g} s)",
+                 f"search nodes   about {est.nodes:.4g} ({est.seconds_per_node * 1e3:.3g} ms per node in the dives)",
+                 f"forecast       about {_duration(est.forecast_seconds / max(jobs, 1))} "
+                 f"on {jobs} core{'s' if jobs != 1 else ''} (the dives' cost per node; the search usually does better)"]
+        if not est.reliable:
+            lines.append(f"warning        {est.note}")
     if est.upper_bound is not None:
-        bound = str(est.upper_bound) if est.upper_bound < 10 ** 15 else f"{float(est.upper_bound):.4g}"
+        digits = str(est.upper_bound)
+        bound = digits if len(digits) <= 15 else f"{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
         lines.append(f"upper bound    {bound} ({est.upper_bound_name})")
     return lines
 

@@ -10,6 +10,7 @@ from ..models.resolve import resolve
 from ..outfiles import check_output
 from ..regions.graph import graph_summary, region_graph, write_graph
 from ..run import DEFAULT_SPLIT
+from ..run.progress import make_reporter
 from ._common import add_net_argument, add_tol_argument, emit_json, jobs_count, positive_int, print_network
 from ._domain import add_domain_arguments, domain_from_args
 
@@ -42,11 +43,16 @@ def run(args: argparse.Namespace) -> int:
     network = model.network
     domain = domain_from_args(args, network.architecture)
     progress = (not args.json) if args.progress is None else args.progress
-    graph = region_graph(network, domain=domain, n_jobs=args.jobs, tol=args.tol, split=args.split,
-                         progress=progress, scheduler=args.scheduler)
+    reporter = make_reporter(True, live=True) if progress else None  # its clock starts now, not after the split
+    try:
+        graph = region_graph(network, domain=domain, n_jobs=args.jobs, tol=args.tol, split=args.split,
+                             progress=reporter if reporter is not None else False, scheduler=args.scheduler)
+    finally:
+        if reporter is not None:
+            reporter.close()
     count = graph.graph["count"]
     summary = graph_summary(graph)
-    summary.update(regions=count.regions, seconds=count.seconds, count_lps=count.lps)
+    summary.update(regions=count.regions, lps=count.lps, nodes=count.nodes, seconds=count.seconds)  # as count --json
     write_graph(graph, out, {**model.to_dict(), "domain": domain.to_dict()})
     if args.json:
         emit_json("graph", {"output": str(out), "domain": domain.to_dict(), **summary}, model)
@@ -54,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     faces = summary["faces_per_region"]
     print_network(model)
     print(f"domain         {domain.summary()}")
-    print(f"nodes          {summary['nodes']} regions")
+    print(f"nodes          {summary['regions']} regions")
     print(f"edges          {summary['edges']} (mean degree {summary['mean_degree']:.3f})")
     print(f"faces/region   mean {faces['mean']:.3f}, min {faces['min']}, max {faces['max']}")
     if summary["edges_to_uncounted"]:

@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from ..models.patterns import format_pattern
 from ..models.resolve import resolve
 from ..regions.point import region_of
 from ._common import add_net_argument, add_tol_argument, emit_json, print_network
@@ -27,14 +28,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _layers(pattern: np.ndarray, sizes: list[int]) -> list[str]:
-    out, start = [], 0
-    for size in sizes:
-        out.append("".join("1" if v else "0" for v in pattern[start:start + size]))
-        start += size
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     from ..core import Box
 
@@ -50,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json("region", {
             "point": str(args.point), "domain": domain.to_dict() if domain is not None else {"type": "space"},
-            "pattern": _layers(info.pattern, sizes),
+            "pattern": format_pattern(info.pattern, sizes),
             "halfspaces": [{"neuron": int(k), "normal": info.normals[i].tolist(), "offset": float(info.offsets[i]),
                             "facet": bool(info.facets[i])} for i, k in enumerate(info.neurons)],
             "facets": info.facet_neurons,
@@ -58,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             "bounded": info.bounded, "tolerance": info.tolerance, "counted": info.counted}, model)
         return 0
     print_network(model)
-    print(f"pattern        {' | '.join(_layers(info.pattern, sizes))}   (1 = active, layer by layer)")
+    print(f"pattern        {format_pattern(info.pattern, sizes)}   (1 = active; layers joined by |)")
     print(f"halfspaces     {len(info.offsets)} (one per neuron that varies{', and the box faces' if domain else ''})")
     boxes = int(np.sum(info.facets & (info.neurons < 0)))
     print(f"facets         {int(info.facets.sum())}: neurons {info.facet_neurons}"

@@ -22,8 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_net_argument(p)
     p.add_argument("--points", type=count_type, required=True, metavar="N",
                    help="total number of points, split evenly over the stds (e.g. 1e6; the paper uses 2e9)")
-    p.add_argument("--std", type=positive_finite, action="append", metavar="V", dest="stds",
-                   help=f"a standard deviation of the inputs; repeat for several (default: {grid})")
+    p.add_argument("--std", type=positive_finite, action="extend", nargs="+", metavar="V", dest="stds",
+                   help=f"standard deviations of the inputs: --std 3 5 (or --std 3 --std 5) (default: {grid})")
     p.add_argument("--sample-seed", type=nonnegative_int, default=None, metavar="S",
                    help="seed of the sampled points (default: the --seed value)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

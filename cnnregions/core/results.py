@@ -105,7 +105,7 @@ class RegionCount:
     certified : bool
         True when every decision was proven in exact arithmetic (``certify=True``):
         then ``regions`` is the exact ``R_{N,theta}`` of the float64 weights, with no
-        tolerance (see README, "Certified counts").
+        tolerance (see docs/certify.md).
     unresolved : int
         Decisions that could not be proven: 0 when certified; in float mode, the
         decisions that came near a threshold (a reason to rerun with ``certify=True``).
@@ -180,7 +180,8 @@ class RegionCount:
         return (self.regions - self.reused_regions) / self.seconds if self.seconds > 0 else float("inf")
 
     def to_dict(self) -> dict:
-        """Every field (and the rates); ``breakpoints`` only for a segment's count."""
+        """Every field (and the rates); ``breakpoints`` only for a segment's count, and there
+        only the ``t`` in (0, 1) where the pattern changes (the ends 0 and 1 left out)."""
         out = {
             "regions": self.regions, "lps": self.lps, "nodes": self.nodes, "seconds": self.seconds,
             "smallest_radius": self.smallest_radius, "largest_rejected_radius": self.largest_rejected_radius,
@@ -193,5 +194,5 @@ class RegionCount:
             "lps_per_region": self.lps_per_region, "regions_per_second": self.regions_per_second,
         }
         if self.breakpoints:
-            out["breakpoints"] = [float(t) for t in self.breakpoints]
+            out["breakpoints"] = [float(t) for t in self.breakpoints[1:-1]]
         return out

@@ -314,7 +314,7 @@ class Architecture:
 
     @classmethod
     def from_dict(cls, obj: Any) -> Architecture:
-        """Build from the JSON object form (see the README's file formats)."""
+        """Build from the JSON object form (see docs/formats.md)."""
         if not isinstance(obj, Mapping):
             raise field_error("The architecture", "a JSON object with 'input' and 'layers'", obj)
         for key in ("input", "layers"):

@@ -1,6 +1,6 @@
 """File formats: architecture JSON and the ``.npz`` network format.
 
-The ``.npz`` format is the one the peer tool's fixtures use (README, "File
+The ``.npz`` format is the one the peer tool's fixtures use (docs/formats.md, "File
 formats"), so that networks can be exchanged with other tools:
 
 - ``architecture``: a 0-d string array holding the architecture JSON;

@@ -15,8 +15,9 @@ backend or the number of workers; the same rows come in another order under
 another work budget.  With a dask cluster, ``FILE.parts/`` must be on a file system
 every worker can write to.
 
-Read it back with ``pandas.read_parquet(FILE)`` or ``pyarrow.parquet.read_table(FILE)``;
-``numpy.unpackbits(np.frombuffer(p, np.uint8))[:n_neurons].astype(bool)`` unpacks a pattern.
+Read it back with ``pyarrow.parquet.read_table(FILE)``; :func:`read_patterns` gives
+every pattern as a bool array, and :func:`~cnnregions.models.patterns.unpack_pattern`
+unpacks one (the packed form of :mod:`cnnregions.models.patterns`).
 """
 
 from __future__ import annotations

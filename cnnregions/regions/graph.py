@@ -45,6 +45,7 @@ import numpy as np
 from .._validation import InvalidParameterError, field_error
 from ..core.schema import JSON_SCHEMA_VERSION
 from ..models.network import Network
+from ..models.patterns import format_pattern, unpack_pattern
 from ..outfiles import atomic_output
 from ..run.driver import count_regions
 from .facets import FacetFinder, group_coincident
@@ -242,13 +243,14 @@ def region_graph(network: Network, domain=None, **count_options):
     Returns
     -------
     networkx.Graph
-        Nodes ``0 .. regions - 1`` with ``pattern`` (``numpy.packbits`` of the
-        bool pattern, bytes), ``witness`` (input point), ``radius`` and ``faces``
-        (number of facets, the domain's faces included); one edge per pair of
-        regions sharing an ``(n - 1)``-dimensional facet, with ``neurons`` (the
-        neurons whose sign differs between the two).  ``G.graph`` holds the
-        count (``RegionCount``), ``edges_to_uncounted`` (walks that ended in a
-        region thinner than the tolerance) and ``facet_lps``.
+        Nodes ``0 .. regions - 1`` with ``pattern`` (packed bits, bytes:
+        :func:`~cnnregions.models.patterns.unpack_pattern` reads it), ``witness``
+        (input point), ``radius`` and ``faces`` (number of facets, the domain's
+        faces included); one edge per pair of regions sharing an
+        ``(n - 1)``-dimensional facet, with ``neurons`` (a tuple of the neurons
+        whose sign differs between the two).  ``G.graph`` holds the count
+        (``RegionCount``), ``n_neurons``, ``layer_sizes``, ``edges_to_uncounted``
+        (walks that ended in a region thinner than the tolerance) and ``facet_lps``.
     """
     if not isinstance(network, Network):
         raise field_error("The 'network'", "a cnnregions Network", network)
@@ -257,14 +259,16 @@ def region_graph(network: Network, domain=None, **count_options):
     graph = sink.build()
     graph.graph["count"] = result
     graph.graph["n_neurons"] = network.architecture.n_neurons
+    graph.graph["layer_sizes"] = [int(s) for s in network.architecture.layer_sizes]
     return graph
 
 
 def graph_summary(graph) -> dict:
-    """``nodes``, ``edges``, ``mean_degree``, ``faces_per_region`` (mean, min, max) and the walk's figures."""
+    """``regions`` (the graph's nodes), ``edges``, ``mean_degree``, ``faces_per_region`` (mean, min, max)
+    and the walk's figures."""
     n = graph.number_of_nodes()
     faces = np.array([d["faces"] for _, d in graph.nodes(data=True)], dtype=float)
-    return {"nodes": n, "edges": graph.number_of_edges(),
+    return {"regions": n, "edges": graph.number_of_edges(),
             "mean_degree": 2 * graph.number_of_edges() / n if n else 0.0,
             "faces_per_region": {"mean": float(faces.mean()) if n else 0.0, "min": int(faces.min()) if n else 0,
                                  "max": int(faces.max()) if n else 0},
@@ -272,28 +276,30 @@ def graph_summary(graph) -> dict:
             "facet_lps": int(graph.graph.get("facet_lps", 0))}
 
 
-def _pattern_text(key: bytes, n: int) -> str:
-    bits = np.unpackbits(np.frombuffer(key, dtype=np.uint8))[:n]
-    return "".join("1" if v else "0" for v in bits)
+def _pattern_text(key: bytes, sizes: list[int]) -> str:
+    return format_pattern(unpack_pattern(key, sum(sizes)), sizes)
 
 
 def write_graph(graph, path: str | os.PathLike, extra: dict | None = None) -> None:
     """Write the graph as GraphML (``.graphml``) or JSON (``.json``).
 
-    Patterns are written as strings of 0/1 (one character per neuron, 1 = active);
-    in GraphML, witnesses and edge neurons are comma-separated strings.
+    Patterns are written as text (:func:`~cnnregions.models.patterns.format_pattern`:
+    0/1 per neuron, 1 = active, layers joined by ``|``); an edge's neurons are a list
+    of neuron indices in JSON and, as GraphML holds no lists, a comma-separated string
+    in GraphML (as are witnesses).
     """
     nx = _networkx()
     path = Path(path)
-    n = int(graph.graph.get("n_neurons", 0))
-    if not n:
-        n = max((8 * len(d["pattern"]) for _, d in graph.nodes(data=True)), default=0)
+    sizes = [int(s) for s in graph.graph.get("layer_sizes", ())]
+    if not sizes:  # a graph built elsewhere: one layer of the neurons it names
+        sizes = [int(graph.graph.get("n_neurons", 0))
+                 or max((8 * len(d["pattern"]) for _, d in graph.nodes(data=True)), default=0)]
     suffix = path.suffix.lower()
     if suffix not in (".graphml", ".json"):
         raise InvalidParameterError(f"The output file must end in .graphml or .json. Got '{path.name}' instead.")
     if suffix == ".json":
         payload = {"schema_version": JSON_SCHEMA_VERSION, **(extra or {}), **graph_summary(graph)}
-        payload["nodes"] = [{"id": v, "pattern": _pattern_text(d["pattern"], n), "witness": d["witness"].tolist(),
+        payload["nodes"] = [{"id": v, "pattern": _pattern_text(d["pattern"], sizes), "witness": d["witness"].tolist(),
                              "radius": d["radius"], "faces": d["faces"]} for v, d in graph.nodes(data=True)]
         payload["edges"] = [{"source": u, "target": v, "neurons": list(d["neurons"])} for u, v, d in graph.edges(data=True)]
         with atomic_output(path, f"The output '{path}'") as tmp:
@@ -301,7 +307,7 @@ def write_graph(graph, path: str | os.PathLike, extra: dict | None = None) -> No
         return
     out = nx.Graph()
     for v, d in graph.nodes(data=True):
-        out.add_node(v, pattern=_pattern_text(d["pattern"], n), witness=",".join(repr(float(x)) for x in d["witness"]),
+        out.add_node(v, pattern=_pattern_text(d["pattern"], sizes), witness=",".join(repr(float(x)) for x in d["witness"]),
                      radius=float(d["radius"]), faces=int(d["faces"]))
     for u, v, d in graph.edges(data=True):
         out.add_edge(u, v, neurons=",".join(str(k) for k in d["neurons"]))

@@ -210,9 +210,12 @@ def _float_comparison(network, domain, tol, split, n_jobs, regions):
     if regions > _COMPARE_PATTERNS_UP_TO:
         return count_regions(network, n_jobs=n_jobs, domain=domain, tol=tol, split=split).regions, (), ()
 
+    from ..models.patterns import format_pattern
+
+    sizes = network.architecture.layer_sizes
+
     def patterns(certify):
-        return {"".join("1" if v else "0" for v in r.pattern.tolist())
-                for r in iter_regions(network, domain=domain, tol=tol, certify=certify)}
+        return {format_pattern(r.pattern, sizes) for r in iter_regions(network, domain=domain, tol=tol, certify=certify)}
 
     floats, exact = patterns(False), patterns(True)
     return len(floats), tuple(sorted(exact - floats)[:_LISTED]), tuple(sorted(floats - exact)[:_LISTED])

@@ -14,7 +14,7 @@ from ..errors import InvalidParameterError
 from ..outfiles import save_figure
 from .core import QUANTILES, StudyResult
 
-__all__ = ["markdown", "plot_study", "save_study_plot"]
+__all__ = ["SHORT_LABELS", "markdown", "plot_study", "save_study_plot"]
 
 
 def _value(value) -> str:
@@ -48,7 +48,12 @@ def markdown(result: StudyResult, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_study(result: StudyResult, title: str, *, figsize=(8.0, 4.6), dpi: int = 120):
+#: The bounds' names in the picture.
+SHORT_LABELS = {"lemma2": "Lemma 2", "theorem1": "Theorem 1", "eq4": "eq. (4)", "theorem5_upper": "Theorem 5 upper",
+                "theorem5_upper_table2": "Theorem 5 upper (Table 2)", "theorem5_lower": "Theorem 5 lower"}
+
+
+def plot_study(result: StudyResult, title: str, *, figsize=(10.0, 4.6), dpi: int = 120):
     """Histogram of the draws' counts (log axis) with the best theta and every bound as vertical lines.
 
     Returns
@@ -62,28 +67,31 @@ def plot_study(result: StudyResult, title: str, *, figsize=(8.0, 4.6), dpi: int 
     except ImportError:
         raise InvalidParameterError(
             "Drawing a study needs matplotlib (pip install 'cnnregions[plot]'). Got no matplotlib module instead.") from None
+    from matplotlib.ticker import MaxNLocator
+
     counts = result.counts
-    lines = [(c.value, c.key, c.kind) for c in result.checks if c.value is not None]
+    lines = [(c.value, SHORT_LABELS.get(c.key, c.label), c.kind) for c in result.checks if c.value is not None]
     values = [v for v, _, _ in lines] + [result.best_regions, int(counts.min())]
     lo, hi = max(min(values) / 1.5, 0.8), max(values) * 1.5
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     bins = np.geomspace(max(counts.min(), 1) / 1.05, counts.max() * 1.05, 16).tolist()
-    ax.hist(counts, bins=bins, color="C0", alpha=0.7, label=f"R_(N,theta), {len(counts)} He draws")
-    ax.axvline(result.best_regions, color="C2", linewidth=2.5, label=f"best theta found: {result.best_regions:,}")
+    ax.hist(counts, bins=bins, color="C0", alpha=0.7, label=f"R(N, θ) of {len(counts)} He draws")
+    ax.axvline(result.best_regions, color="C2", linewidth=2.5, label=f"best θ found: {result.best_regions:,}")
     styles = {"upper": ("--", "0.35"), "lower": (":", "C3")}
-    for value, key, kind in sorted(lines, key=lambda item: float(item[0])):
+    for value, label, kind in sorted(lines, key=lambda item: float(item[0])):
         style, color = styles[kind]
         ax.axvline(float(value), linestyle=style, color=color, linewidth=1.4)
-        ax.annotate(f"{key} {value:,}", (float(value), 1.0), xycoords=("data", "axes fraction"), rotation=90,
+        ax.annotate(f"{label}: {value:,}", (float(value), 1.0), xycoords=("data", "axes fraction"), rotation=90,
                     va="top", ha="right", fontsize=7, color=color)
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # draws are whole numbers
     ax.set_xlabel("linear regions (log scale); dashed: upper bounds, dotted: Theorem 5's lower bound")
     ax.set_ylabel("draws")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="center left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)  # beside the data
     fig.tight_layout()
     return fig
 

@@ -42,7 +42,7 @@ __all__ = ["CMAES", "DEFAULT_STRATEGY", "STRATEGIES", "EvolutionStrategy", "HeCo
 #: Names of the strategies, for ``--strategy``.
 STRATEGIES = ("es", "cma", "local")
 #: The default strategy: the best of the comparison at 200 counts per d2 on Example 4 (d2 = 1..8,
-#: ``bench/bench_study.py``; see the README), where the (1+1) local search found the largest count for
+#: ``bench/bench_study.py``; see docs/measurements.md), where the (1+1) local search found the largest count for
 #: most d2 (and by far at d2 = 5 and 7).  ``es`` counts its candidates in parallel (``--jobs``).
 DEFAULT_STRATEGY = "local"
 

@@ -12,7 +12,7 @@ from .counting import example2, lemma2, theorem1_bound, theorem3_exponent
 from .multilayer import Theorem5, theorem5, theorem5_n_prime
 from .one_layer import eq4
 
-__all__ = ["DEFAULT_MAX_STATES", "SUMMARY_KEYS", "bounds_summary", "overlaps_in_2d"]
+__all__ = ["DEFAULT_MAX_STATES", "SUMMARY_KEYS", "bounds_summary", "lower_rests_on_overcount", "overlaps_in_2d"]
 
 #: Default state budget of eq. (4) in :func:`bounds_summary` (two-dimensional filters only).
 DEFAULT_MAX_STATES = 50_000
@@ -59,7 +59,8 @@ def bounds_summary(arch: Architecture, *, max_states: int | None = DEFAULT_MAX_S
         input dimension), ``theorem5_r_n_prime`` / ``theorem5_r_n_double_prime`` and
         the architectures ``theorem5_n_prime`` / ``theorem5_n_double_prime``;
         ``depth``, ``input_dim``, ``shapes`` (Lemma 1); ``not_applicable`` maps every
-        None value to the reason; ``notes`` lists caveats.
+        None value to the reason; ``notes`` lists caveats; ``uncertain`` names the
+        bounds that rest on eq. (4) where it can exceed the true maximum.
     """
     check_architecture(arch)
     out: dict[str, Any] = {
@@ -96,6 +97,7 @@ def bounds_summary(arch: Architecture, *, max_states: int | None = DEFAULT_MAX_S
         reasons["theorem5_lower"] = reasons["theorem5_r_n_prime"] = computed[0].lower_reason
     out["not_applicable"] = reasons
     out["notes"] = _notes(arch)
+    out["uncertain"] = ["theorem5_lower"] if lower_rests_on_overcount(arch) else []
     return out
 
 
@@ -112,8 +114,16 @@ def _notes(arch: Architecture) -> list[str]:
         notes.append("eq4 is an upper bound on the regions of every theta, but with filters overlapping in "
                      "both directions it can exceed the true maximum (3x3x1 input, 2x2 filters, d1=2: "
                      "eq. (4) gives 256, every theta at most 255).")
-    if arch.depth > 1 and overlaps_in_2d(theorem5_n_prime(arch)):
+    if lower_rests_on_overcount(arch):
         notes.append("theorem5_lower uses eq. (4) for R_{N'}, whose filters overlap in both directions: "
                      "there eq. (4) can exceed the true maximum, so the lower bound is the paper's statement, "
-                     "not a certified value.")
+                     "not a certified value (no theta may reach it).")
     return notes
+
+
+def lower_rests_on_overcount(arch: Architecture) -> bool:
+    """True when Theorem 5's lower bound rests on eq. (4) where eq. (4) can exceed the true maximum
+    (filters overlapping in both directions in ``N'``, which is the network itself for one layer)."""
+    if paper_setting_problem(arch):
+        return False
+    return overlaps_in_2d(arch if arch.depth == 1 else theorem5_n_prime(arch))

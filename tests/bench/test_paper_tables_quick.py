@@ -10,6 +10,7 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "paper_tables.py"
 
 
+@pytest.mark.slow  # regenerates the whole report in quick mode (15-20 s)
 def test_quick_report(tmp_path):
     pytest.importorskip("matplotlib")
     done = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],

@@ -27,7 +27,7 @@ def run_json(capsys, *args):
 def test_json_example4_reproduces_table2(capsys):
     data = run_json(capsys, "example4-d3")
     assert set(data) >= KEYS
-    assert data["command"] == "bounds" and data["schema_version"] == 1
+    assert data["command"] == "bounds" and data["schema_version"] == 2
     assert data["architecture"] == paper_architecture("example4-d3").to_dict()
     assert (data["neurons"], data["parameters"], data["lemma2"]) == (12, 21, 4096)
     assert (data["theorem5_lower"], data["theorem5_upper"], data["theorem5_upper_table2"]) == (320, 3135, 3520)

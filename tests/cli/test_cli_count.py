@@ -199,3 +199,13 @@ def test_subprocess_json_and_bad_input(tmp_path):
     assert bad.stdout == ""
     assert "Traceback" not in bad.stderr
     assert len(bad.stderr.splitlines()) == 1 and "'W2'" in bad.stderr
+
+
+def test_resumed_count_says_resumed_not_zero_rate(tmp_path, capsys):
+    ckpt = str(tmp_path / "count.ckpt")
+    code, first, _ = run(["count", "example1-d3", "--checkpoint", ckpt, "--no-progress"], capsys)
+    assert code == 0 and "regions/s in this run" in first
+    code, again, _ = run(["count", "example1-d3", "--checkpoint", ckpt, "--no-progress"], capsys)
+    line = next(text for text in again.splitlines() if text.startswith("time"))
+    assert code == 0 and "resumed: all" in line and "regions/s" not in line
+    assert "regions        40" in again  # d^3 + d^2 + d + 1 (Example 1), from the checkpoint alone

@@ -29,7 +29,7 @@ def run_json(capsys, argv):
 def test_json_has_the_counts_and_matches_the_library(capsys):
     data = run_json(capsys, ["example4-d8", "--points", "60000", "--seed", "3"])
     expected = sample_regions(resolve_network("example4-d8", 3), 60_000, seed=3)
-    assert data["schema_version"] == 1 and data["command"] == "sample"
+    assert data["schema_version"] == 2 and data["command"] == "sample"
     assert data["points"] == 60_000
     assert data["regions_found"] == expected.regions_found
     assert data["union_found"] == expected.union_found
@@ -50,6 +50,9 @@ def test_stds_and_sample_seed(capsys):
     assert [(row["std"], row["points"]) for row in data["per_std"]] == [(2.0, 1501), (1000.0, 1500)]
     assert [row["regions_found"] for row in data["per_std"]] == [s.regions_found for s in expected.per_std]
     assert data["seed"] == 15 and data["sample_seed"] == 9
+    # several values after one flag, as the synopsis shows, give the same
+    same = run_json(capsys, ["example1-d3", "--points", "3001", "--std", "2", "1e3", "--seed", "15", "--sample-seed", "9"])
+    assert same["per_std"] == data["per_std"]
 
 
 def test_npz_network_has_no_weight_seed(capsys, tmp_path):

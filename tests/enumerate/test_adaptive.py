@@ -31,7 +31,7 @@ def test_theorem1_count_with_tiny_tasks():
     assert result.tasks > 20  # the budget did cut the tree into many tasks
 
 
-@pytest.mark.parametrize("name, seed", [("example4-d6", 0), ("pitfall2d-d3", 1)])
+@pytest.mark.parametrize("name, seed", [("example4-d6", 0), pytest.param("pitfall2d-d3", 1, marks=pytest.mark.slow)])
 def test_count_and_nodes_do_not_depend_on_budget_or_split(name, seed):
     net = he_network(paper_architecture(name), seed=seed)
     runs = [count_regions(net, budget=b, split=s) for b, s in [(None, 1), (None, 64), (5, 1), (100, 4), (1600, 64)]]

@@ -28,11 +28,14 @@ def cluster():
         yield cluster, client
 
 
-def test_serial_loky_and_dask_agree(cluster):
+FC = Architecture({"height": 1, "width": 1, "channels": 3}, [{"channels": 8, "kernel": [1, 1]}] * 2)
+
+
+@pytest.mark.parametrize("index", [0, *(pytest.param(i, marks=pytest.mark.slow) for i in range(1, len(NETWORKS) + 1))])
+def test_serial_loky_and_dask_agree(cluster, index):
     local, client = cluster
-    fc = Architecture({"height": 1, "width": 1, "channels": 3}, [{"channels": 8, "kernel": [1, 1]}] * 2)
-    nets = [he_network(paper_architecture(name), seed=seed) for name, seed in NETWORKS] + [he_network(fc, seed=4)]
-    for net in nets:
+    nets = [he_network(paper_architecture(name), seed=seed) for name, seed in NETWORKS] + [he_network(FC, seed=4)]
+    for net in nets[index:index + 1]:
         serial = count_regions(net, split=24, budget=400)
         loky = count_regions(net, n_jobs=2, split=24, budget=400)
         dask = count_regions(net, scheduler=client, split=24, budget=400)

@@ -93,6 +93,7 @@ def _fc_net(tmp_path):
     return net, net_path
 
 
+@pytest.mark.slow  # 30-60 s; the default run resumes after SIGTERM and after a full disk (test_hostile_signals, below)
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_sigkill_mid_run_then_resume(tmp_path, jobs):
     net, net_path = _fc_net(tmp_path)

@@ -100,7 +100,11 @@ def test_cli_line(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     expected = segment_regions(net, Segment(a, b))
     assert out["regions"] == expected.regions and out["domain"]["type"] == "segment"
-    assert out["breakpoints"] == expected.breakpoints.tolist()
+    # one convention in JSON and text: the t in (0, 1) where the pattern changes, regions - 1 of them
+    assert out["breakpoints"] == expected.breakpoints[1:-1].tolist() and len(out["breakpoints"]) == out["regions"] - 1
+    assert main(["count", str(tmp_path / "net.npz"), "--line", str(tmp_path / "a.npy"), str(tmp_path / "b.npy")]) == 0
+    text = capsys.readouterr().out
+    assert f"breakpoints    {out['regions'] - 1}: t = " in text
     assert main(["count", str(tmp_path / "net.npz"), "--line", str(tmp_path / "a.npy"), str(tmp_path / "a.npy")]) == 2
     assert "must differ" in capsys.readouterr().err
 

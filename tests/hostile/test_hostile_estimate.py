@@ -21,7 +21,7 @@ def _coverage(net, exact, seeds, dives):
 
 def test_interval_covers_example1_closed_form():
     net = he_network(paper_architecture("example1-d4"), seed=1)
-    assert _coverage(net, 4 ** 3 + 4 ** 2 + 4 + 1, range(6), 40) >= 5  # d^3 + d^2 + d + 1 (Example 1)
+    assert _coverage(net, 4 ** 3 + 4 ** 2 + 4 + 1, range(6), 48) >= 5  # d^3 + d^2 + d + 1 (Example 1)
 
 
 @pytest.mark.parametrize("name, seed", [("example4-d8", 0), ("pitfall2d-d3", 0)])
@@ -30,7 +30,7 @@ def test_interval_covers_exact_count_in_most_seeds(name, seed):
     net = he_network(paper_architecture(name), seed=seed)
     exact = count_regions(net).regions
     assert 1000 <= exact <= 100_000
-    assert _coverage(net, exact, range(6), 60) >= 4
+    assert _coverage(net, exact, range(6), 64) >= 4
 
 
 @pytest.mark.slow
@@ -47,7 +47,7 @@ def test_same_seed_same_estimate_and_nodes_close():
     b = estimate_regions(net, max_dives=32, max_seconds=None, seed=7)
     assert (a.regions, a.low, a.high, a.nodes) == (b.regions, b.low, b.high, b.nodes)
     assert a.upper_bound is not None and a.high <= a.upper_bound
-    assert a.forecast_seconds > 0 and a.dives >= 32
+    assert a.forecast_seconds > 0 and a.dives == 32
 
 
 def test_tree_smaller_than_the_strata_is_exact():
@@ -62,7 +62,7 @@ def test_upper_bound_is_the_smallest_that_applies():
     assert bound == 40 and name in ("eq. (4)", "Theorem 5 (upper)", "Theorem 5 (Table 2)")
 
 
-@pytest.mark.parametrize("kwargs", [{"max_dives": 1}, {"max_seconds": 0}, {"level": 1.0}, {"strata": 0},
+@pytest.mark.parametrize("kwargs", [{"max_dives": 0}, {"max_seconds": 0}, {"level": 1.0}, {"strata": 0},
                                     {"seed": -1}, {"max_dives": None, "max_seconds": None}])
 def test_parameter_errors(kwargs):
     net = he_network(paper_architecture("example1-d2"), seed=0)
@@ -75,6 +75,6 @@ def test_cli_estimate(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["command"] == "estimate" and out["schema_version"] >= 1
     assert out["low"] <= out["regions"] <= out["high"] and out["upper_bound"] >= 1
-    assert main(["estimate", "example4-d3", "--seconds", "0.2"]) == 0
+    assert main(["estimate", "example4-d3", "--seconds", "3"]) == 0
     text = capsys.readouterr().out
     assert "forecast" in text and "interval" in text

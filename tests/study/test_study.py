@@ -126,3 +126,20 @@ def test_a_dask_cluster_gives_the_same_study():
         on_dask = run_study(arch, draws=3, search=4, population=2, scheduler=client)
     _same(serial, on_dask)
     assert on_dask.backend == "dask"
+
+
+def test_the_picture_has_whole_draws_human_labels_and_the_legend_beside_the_data():
+    pytest.importorskip("matplotlib")
+    from cnnregions.study.report import plot_study
+
+    result = run_study(paper_architecture("example1-d2"), draws=3, seed=0, search=0)
+    fig = plot_study(result, "Example 1, d1 = 2")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)  # a count of draws has no fractions
+    labels = [text.get_text() for text in ax.texts]
+    assert labels and not any("_" in label for label in labels)  # "Theorem 5 upper", not theorem5_upper
+    assert any(label.startswith("Lemma 2") for label in labels)
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # the legend sits right of the axes, over no data
