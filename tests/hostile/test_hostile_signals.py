@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cnnregions import count_regions, he_network, paper_architecture
+from cnnregions.kernel import KERNEL_BUDGET
 from cnnregions.run.lifeline import exit_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +61,8 @@ def test_sigterm_ends_cleanly_and_the_run_resumes_exactly(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)
     assert result["reused_tasks"] >= done - 1 > 0  # the header line is not a task
-    fresh = count_regions(he_network(paper_architecture("example4-d12"), seed=0), split=512)
+    # The same budget as the checkpointed run (the default for a count with a checkpoint).
+    fresh = count_regions(he_network(paper_architecture("example4-d12"), seed=0), split=512, budget=KERNEL_BUDGET)
     assert (result["regions"], result["lps"], result["nodes"]) == (fresh.regions, fresh.lps, fresh.nodes)
 
 
