@@ -27,7 +27,7 @@ from .backends import Pool, connect, cpu_count, workers_of
 from .checkpoint import Checkpoint, NodeShape
 from .progress import make_reporter
 from .settings import RunSettings
-from .tasks import Task, frontier_digest, make_tasks, split_tree
+from .tasks import Task, cut_for, frontier_digest, make_tasks, split_tree
 
 __all__ = ["TreeRun"]
 
@@ -103,7 +103,8 @@ class TreeRun:
              store, workers: int, client) -> Stats:
         """Search the tasks left (and their children as they come back); the sum of everything."""
         settings, sink = self.settings, self.settings.sink
-        options = dataclasses.replace(settings.tasks, engine=engine)  # every task searched by this engine
+        # Every task is searched by this engine, and cut as finely as the workers need.
+        options = cut_for(dataclasses.replace(settings.tasks, engine=engine), workers)
         report = make_reporter(settings.progress, total)
         queued = len(todo)
         try:
