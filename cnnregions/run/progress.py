@@ -98,7 +98,8 @@ class _Rates(_Report):
 
     def describe(self) -> str:
         if self.state is None:
-            return "starting (building the problem and splitting the top of the tree)"
+            return ("starting (building the problem and splitting the top of the tree; the first count after "
+                    "installing also compiles the search kernel, about a minute)")
         total, queued = self.state
         elapsed = max(time.perf_counter() - self.start, 1e-9)
         rate = (total.regions - self.base.regions) / elapsed
