@@ -140,7 +140,8 @@ def enter_layer(st, l, w, r, screen):
         for q in range(dim):
             probe[q] = w[q] - 2.0 * dist * st.NH[j, q]
         b, rid = neuron_row(st, j, not dist > 0, row)
-        answer, t = side(st, row, b, rid, l, probe, True, out)
+        # Flags are passed as np.bool_, never as literals: numba compiles a callee once per literal value.
+        answer, t = side(st, row, b, rid, l, probe, np.bool_(True), out)
         if answer == QUESTION:
             return QUESTION
         if answer == EMPTY and t <= 0.0:
@@ -188,7 +189,7 @@ def branch(st, k, w, r):
         other_r = 0.0
         cut = False
     if same_r <= tol:
-        answer, t = side(st, st.XRA[0], b_same, id_same, l, w, False, st.XC[0])
+        answer, t = side(st, st.XRA[0], b_same, id_same, l, w, np.bool_(False), st.XC[0])
         if answer == QUESTION:
             return QUESTION
         same_ok = answer == NONEMPTY
@@ -229,11 +230,11 @@ def restore(st, k, splits, screen_const, screen_act, has_screen):
     layers up to the node's are recomputed, the path rebuilt from the root rows and ``splits`` (row ids)."""
     n = st.PAT.shape[0]
     current = st.LAYER[k] if k < n else st.STARTS.shape[0] - 2
-    _path_set(st, 0)
+    _path_set(st, np.int64(0))
     for i in range(st.RA.shape[0]):
         _path_push(st, st.RA[i], st.RB[i], i)
     for l in range(1, current + 1):
-        if (not st.BOUND[k] or l < current) and enter_layer(st, l, st.SCR[0], 0.0, False) == QUESTION:
+        if (not st.BOUND[k] or l < current) and enter_layer(st, l, st.SCR[0], 0.0, np.bool_(False)) == QUESTION:
             return QUESTION
     R = st.RA.shape[0]
     row = st.SCR[3]
@@ -260,7 +261,7 @@ def _follow(st, k, w, r):
         st.PAT[k] = st.ACT[k]
         k += 1
         passed += 1
-        if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+        if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, np.bool_(True)) == QUESTION:
                 return k, passed, QUESTION
     return k, passed, OK
 
@@ -297,7 +298,7 @@ def _step(st, top, detail):
     if st.SACT[top] >= 0:
         st.PAT[k - 1] = st.SACT[top] == 1
     nodes = 1
-    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, np.bool_(True)) == QUESTION:
             return QUESTION
     k, passed, status = _follow(st, k, w, r)
     if status == QUESTION:
@@ -352,7 +353,7 @@ def dfs_run(st, budget, detail):
 def expand_step(st, k, w, r):
     """The branching step of ``Search.expand`` on the restored node ``k`` (children in ``X*``)."""
     n = st.PAT.shape[0]
-    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, True) == QUESTION:
+    if k < n and st.BOUND[k] and enter_layer(st, st.LAYER[k], w, r, np.bool_(True)) == QUESTION:
             return QUESTION
     if branch(st, k, w, r) == QUESTION:
         return QUESTION

@@ -54,7 +54,7 @@ COST_TOL = 1e-12
 
 
 @njit(cache=True)
-def _pivot(T: np.ndarray, rows: int, cols: int, r: int, j: int, basis: np.ndarray) -> None:
+def _pivot(T: np.ndarray, rows: int, cols: int, r: int | np.integer, j: int | np.integer, basis: np.ndarray) -> None:
     p = T[r, j]
     for c in range(cols):
         T[r, c] /= p
@@ -104,7 +104,7 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
     basis[n] = m
     # Pivot the artificials out at level zero; one that cannot leave marks a redundant row.
     for i in range(n):
-        best = -1
+        best: int | np.integer = np.int64(-1)  # not a literal: one compiled _pivot
         bv = PIVOT_TOL
         for k in range(m):
             v = abs(T[i, k])
@@ -121,7 +121,7 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
     ok = 0
     while it < maxit:
         it += 1
-        j = -1
+        j: int | np.integer = np.int64(-1)
         lowest = -COST_TOL
         for k in range(m + 1):
             z = T[d, k]
@@ -133,7 +133,7 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
         if j < 0:
             ok = 1
             break
-        r = -1
+        r: int | np.integer = np.int64(-1)
         ratio = np.inf
         for i in range(d):
             a = T[i, j]
