@@ -168,7 +168,7 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
 
 @njit(cache=True)
 def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.ndarray, basis: np.ndarray,
-           u: np.ndarray, AB: np.ndarray, X: np.ndarray, W: np.ndarray, y: np.ndarray) -> tuple[int, float, float]:
+           u: np.ndarray, AB: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[int, float, float]:
     """Decide whether rows ``A[:m], b[:m]`` hold a ball of radius above ``tol``, with proof.
 
     Returns ``(answer, t, radius)``: ``NONEMPTY`` with ``u`` a centre and ``radius``
@@ -190,7 +190,7 @@ def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.n
         return UNDECIDED, t, 0.0
     if t < tol - MARGIN:
         values = T[:A.shape[1] + 1, m + A.shape[1] + 2]
-        if prove_empty(A, b, m, cap, basis, values, AB, X, W, y) <= tol - MARGIN:
+        if prove_empty(A, b, m, cap, basis, values, AB, X, y) <= tol - MARGIN:
             return EMPTY, t, 0.0
         if prove_empty_box(A, b, m, cap, basis, values) <= tol - MARGIN:
             for i in range(basis.shape[0]):
@@ -202,7 +202,7 @@ def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.n
 
 def workspace(dim: int, max_rows: int) -> tuple[np.ndarray, ...]:
     """Work arrays for :func:`decide` with up to ``max_rows`` rows in ``dim`` dimensions:
-    ``(T, basis, u, AB, X, W, y)``."""
+    ``(T, basis, u, AB, X, y)``."""
     d = dim + 1
     return (np.zeros((d + 1, max_rows + d + 2)), np.zeros(d, dtype=np.int64), np.zeros(dim),
-            np.zeros((d, d)), np.zeros((d, d)), np.zeros((d, d)), np.zeros(d))
+            np.zeros((d, d)), np.zeros((d, d)), np.zeros(d))

@@ -54,45 +54,26 @@ def row_slack(a: np.ndarray, b: float, u: np.ndarray) -> tuple[float, float]:
 
 
 @njit(cache=True)
-def _invert(M: np.ndarray, X: np.ndarray, W: np.ndarray) -> bool:
-    """``X = fl(M^-1)`` by Gauss-Jordan with partial pivoting (``W`` a workspace); False if singular."""
+def _invert(M: np.ndarray, X: np.ndarray) -> bool:
+    """``X = fl(M^-1)`` (LAPACK, through numba's ``np.linalg.inv``); False if singular or not finite.
+
+    Only an approximate inverse is needed: the proofs bound ``||I - X M||`` themselves."""
+    try:
+        inverse = np.linalg.inv(M)
+    except Exception:  # numba raises LinAlgError for a singular matrix (only a bare class can be caught)
+        return False
     d = M.shape[0]
     for i in range(d):
         for j in range(d):
-            W[i, j] = M[i, j]
-            X[i, j] = 1.0 if i == j else 0.0
-    for c in range(d):
-        p = c
-        for i in range(c + 1, d):
-            if abs(W[i, c]) > abs(W[p, c]):
-                p = i
-        if not abs(W[p, c]) > 1e-300:
-            return False
-        if p != c:
-            for j in range(d):
-                W[c, j], W[p, j] = W[p, j], W[c, j]
-                X[c, j], X[p, j] = X[p, j], X[c, j]
-        inv = 1.0 / W[c, c]
-        for j in range(d):
-            W[c, j] *= inv
-            X[c, j] *= inv
-        for i in range(d):
-            if i != c:
-                f = W[i, c]
-                if f != 0.0:
-                    for j in range(d):
-                        W[i, j] -= f * W[c, j]
-                        X[i, j] -= f * X[c, j]
-    for i in range(d):
-        for j in range(d):
-            if not np.isfinite(X[i, j]):
+            if not np.isfinite(inverse[i, j]):
                 return False
+            X[i, j] = inverse[i, j]
     return True
 
 
 @njit(cache=True)
 def prove_empty(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndarray, values: np.ndarray,
-                AB: np.ndarray, X: np.ndarray, W: np.ndarray, y: np.ndarray) -> float:
+                AB: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     """A proven upper bound on ``t*`` from the dual basis ``basis`` (``inf`` when none is proven).
 
     The certificate lives on the *support* ``S``: the basic columns whose float
@@ -131,7 +112,7 @@ def prove_empty(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndar
         for r in range(nj):
             AB[r, i] = A[col, coords[r]] if col < m else 0.0
         AB[nj, i] = 1.0
-    if not _invert(AB[:d, :d], X[:d, :d], W[:d, :d]):
+    if not _invert(AB[:d, :d], X[:d, :d]):
         return np.inf
     g = gamma(d + 1)
     for i in range(d):

@@ -93,7 +93,7 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         answer, t, radius = UNDECIDED, 0.0, 0.0
     else:
         st.I[_KLPS] += 1
-        answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X, st.W,
+        answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X,
                                    st.Y)
     if answer == NONEMPTY:
         out[:] = st.U

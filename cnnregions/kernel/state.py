@@ -104,7 +104,6 @@ class KState(NamedTuple):
     U: np.ndarray
     AB: np.ndarray
     X: np.ndarray
-    W: np.ndarray
     Y: np.ndarray
     SCR: np.ndarray
 
@@ -187,7 +186,7 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
         XRB=np.zeros(2), XC=np.zeros((2, dim)), XR=np.zeros(2),
         LPA=np.zeros((maxrows + 1, dim)), LPB=np.zeros(maxrows + 1),
         T=np.zeros((d + 1, maxrows + 1 + d + 2)), BASIS=np.zeros(d, dtype=np.int64), U=np.zeros(dim),
-        AB=np.zeros((d, d)), X=np.zeros((d, d)), W=np.zeros((d, d)), Y=np.zeros(d),
+        AB=np.zeros((d, d)), X=np.zeros((d, d)), Y=np.zeros(d),
         SCR=np.zeros((4, dim)),
     )
     return KState(**arrays)
