@@ -11,6 +11,11 @@ ready only when it has finished, the parent's breadth-first split first.
 
     python bench/bench_cluster.py [--quick] [--net FILE.npz] [--runs serial,loky,dask,checkpoint,old]
     python bench/bench_cluster.py --replay run.ckpt [--split-seconds S]
+    python bench/bench_cluster.py --simulate 128 --net FILE.npz   # the tasks of a 128-worker run, replayed
+
+``--simulate P`` runs, serially in this process, exactly the tasks a run on P workers would
+run (the default engine, its budget and task cut for P workers: :func:`budget_for`,
+:func:`cut_for`), records each task's CPU time and replays them on P simulated workers.
 
 Writes ``bench/results/cluster.json`` and ``bench/results/cluster.md`` (or
 ``cluster-NAME.*`` for ``--net``), rewritten after every run.
@@ -30,7 +35,8 @@ from cnnregions import Architecture, count_regions, he_network, load_network
 from cnnregions.core.problem import build_problem
 from cnnregions.lpsearch.search import Search
 from cnnregions.run import DEFAULT_BUDGET, DEFAULT_SPLIT
-from cnnregions.run.tasks import make_tasks, split_tree
+from cnnregions.run.engines import tree_engine
+from cnnregions.run.tasks import Task, TaskOptions, budget_for, cut_for, make_tasks, run_task, split_tree
 
 WORKERS = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 
@@ -74,6 +80,29 @@ def simulate(tasks, workers: int, start: float = 0.0) -> float:
     return end
 
 
+def cluster_tasks(net, workers: int, split: int = DEFAULT_SPLIT) -> tuple[list[tuple[tuple[int, ...], float]], float]:
+    """The tasks a run on ``workers`` workers searches (default engine; its budget and cut for
+    ``workers``), run here one after the other: ``(piece, CPU seconds)`` of each, and the CPU
+    seconds of the parent's split."""
+    engine = tree_engine()
+    problem = build_problem(net, None)
+    warm = engine.searcher(problem)  # the engine's one-time load (a worker pays it once, before its first task)
+    warm.count(warm.root(), 1)
+    start = time.process_time()
+    initial = make_tasks(split_tree(engine.searcher(problem), split), split)
+    split_cpu = time.process_time() - start
+    options = cut_for(TaskOptions(budget=budget_for(engine.default_budget(problem), workers), engine=engine), workers)
+    queue = [Task((i,), tuple(nodes)) for i, nodes in enumerate(initial)]
+    done, regions = [], 0
+    while queue:
+        task = queue.pop(0)
+        result = run_task(problem, task, options)
+        done.append((task.piece, result.stats.cpu_seconds))
+        regions += result.stats.regions
+        queue.extend(Task(task.piece + (j,), tuple(nodes)) for j, nodes in enumerate(result.children))
+    return done, split_cpu
+
+
 def replay(tasks, split_seconds: float) -> dict:
     work = sum(s for _, s in tasks)
     longest = max(s for _, s in tasks)
@@ -113,11 +142,18 @@ def main(argv=None):
     parser.add_argument("--runs", default="serial,loky,dask,checkpoint,old")
     parser.add_argument("--replay", nargs="+", metavar="CKPT", help="only replay these checkpoints' task times")
     parser.add_argument("--split-seconds", type=float, default=0.0)
+    parser.add_argument("--simulate", type=int, metavar="P", help="record the tasks of a run on P workers and replay them")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
     if args.replay:
         replays = {Path(p).name: replay(recorded_tasks(p), args.split_seconds) for p in args.replay}
         print("\n".join(replay_table(replays)))
+        return
+    if args.simulate:
+        net = load_network(args.net) if args.net else network(args.quick)
+        tasks, split_cpu = cluster_tasks(net, args.simulate)
+        print(f"tasks cut for {args.simulate} workers:")
+        print("\n".join(replay_table({f"P={args.simulate} cut": replay(tasks, split_cpu)})))
         return
     from dask.distributed import Client, LocalCluster
 

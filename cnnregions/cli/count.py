@@ -43,7 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--budget", type=budget_units, default="auto", metavar="UNITS",
                    help="work after which a task hands its unexplored nodes back as new tasks, in units of "
                         "8 per LP and 1 per node (0: never; default auto: never for one job without a checkpoint, "
-                        "else the engine's own). The count and the nodes do not depend on it")
+                        "else the engine's own, larger for fewer than 8 workers, or the one a resumed checkpoint "
+                        "recorded). The count and the nodes do not depend on it")
     add_engine_argument(p)
     p.add_argument("--certify", action="store_true",
                    help="prove the count in exact arithmetic (witnesses, emptiness certificates, exact LPs); "

@@ -44,7 +44,7 @@ from ..core.node import Node
 from ..core.stats import Stats
 from ..linestore import LineStore, StoreKind, short
 
-__all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node"]
+__all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node", "recorded_budget"]
 
 FORMAT = "cnnregions-checkpoint"
 VERSION = 2
@@ -230,6 +230,27 @@ class Checkpoint:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def recorded_budget(path: str | os.PathLike) -> tuple[bool, int | None]:
+    """``(True, budget)`` if ``path`` is a checkpoint whose header records a valid ``budget`` (an
+    integer >= 1, or None: no budget), else ``(False, None)``.
+
+    A resumed count with the default budget takes the recorded one, so that it may run with
+    another number of workers than the count that wrote the file.  Anything else about the file
+    (another count, a bad line) is left to :meth:`Checkpoint.open` to report.
+    """
+    try:
+        with open(path, "rb") as handle:
+            header = json.loads(handle.readline(1 << 20))
+    except (OSError, ValueError):
+        return False, None
+    if not isinstance(header, dict) or header.get("format") != FORMAT or "budget" not in header:
+        return False, None
+    budget = header["budget"]
+    if budget is None or (type(budget) is int and budget >= 1):
+        return True, budget
+    return False, None
 
 
 def _accept(record: dict, done: dict[tuple[int, ...], Record], salt: bytes, shape: NodeShape, initial: int) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from .._validation import InvalidParameterError, check_jobs, field_error
 from .backends import DEFAULT_CONNECT_TIMEOUT, resolve_jobs
 from .options import check_run_options
-from .tasks import DEFAULT_BUDGET, TaskOptions
+from .tasks import DEFAULT_BUDGET, TaskOptions, budget_for
 
 __all__ = ["AUTO", "RunSettings", "check_certify"]
 
@@ -50,7 +50,7 @@ class RunSettings:
     scheduler: Any = None
     checkpoint: str | os.PathLike | None = None
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    #: Whether the budget is the default (:data:`AUTO`), to be chosen by :meth:`for_engine`.
+    #: Whether the budget is the default (:data:`AUTO`), to be chosen by :meth:`for_problem`.
     auto_budget: bool = False
 
     @property
@@ -79,14 +79,21 @@ class RunSettings:
         return cls(resolve_jobs(n_jobs), tol, int(split), tasks, progress, scheduler, checkpoint,  # type: ignore[arg-type]
                    float(connect_timeout), auto)  # type: ignore[arg-type]
 
-    def for_problem(self, engine: object, problem: object) -> RunSettings:
-        """These settings with the default budget made concrete: no budget for a serial count
-        without a checkpoint or scheduler (the tasks are the initial split's subtrees, searched
-        whole), else the tree engine's own for ``problem`` (``engine.default_budget(problem)``).
-        The regions and nodes do not depend on the budget; the LPs may (each task keeps its own
-        certificates)."""
+    def for_problem(self, engine: object, problem: object, workers: int,
+                    recorded: tuple[bool, int | None] = (False, None)) -> RunSettings:
+        """These settings with the default budget made concrete for ``workers``.
+
+        The budget ``recorded`` in a checkpoint being resumed, if there is one (``(True,
+        budget)``, see :func:`~.checkpoint.recorded_budget`), so that a count may resume with
+        another number of workers; else none for a serial count without a checkpoint or
+        scheduler (the tasks are the initial split's subtrees, searched whole); else the tree
+        engine's own for ``problem`` (``engine.default_budget(problem)``), enlarged for few
+        workers (:func:`~.tasks.budget_for`).  The regions and nodes do not depend on the
+        budget; the LPs may (each task keeps its own certificates)."""
         if not self.auto_budget:
             return self
-        serial = self.n_jobs == 1 and self.scheduler is None and self.checkpoint is None
-        budget = None if serial else engine.default_budget(problem)  # type: ignore[attr-defined]
+        found, budget = recorded
+        if not found:
+            serial = self.n_jobs == 1 and self.scheduler is None and self.checkpoint is None
+            budget = None if serial else budget_for(engine.default_budget(problem), workers)  # type: ignore[attr-defined]
         return dataclasses.replace(self, tasks=dataclasses.replace(self.tasks, budget=budget), auto_budget=False)

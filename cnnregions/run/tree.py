@@ -24,7 +24,7 @@ from ..core.results import Counted
 from ..core.stats import Stats
 from ..models.network import Network
 from .backends import Pool, connect, cpu_count, workers_of
-from .checkpoint import Checkpoint, NodeShape
+from .checkpoint import Checkpoint, NodeShape, recorded_budget
 from .progress import make_reporter
 from .settings import RunSettings
 from .tasks import Task, cut_for, frontier_digest, make_tasks, split_tree
@@ -58,10 +58,21 @@ class TreeRun:
 
     def tree(self, engine: TreeEngine, problem: SearchProblem) -> Counted:
         """Count ``problem`` with ``engine``: split, checkpoint, tasks on the backend, sum."""
-        if self.settings.auto_budget:
-            return TreeRun(self.network, self.domain, self.settings.for_problem(engine, problem)).tree(engine, problem)
         settings = self.settings
         client = None if settings.scheduler is None else connect(settings.scheduler, timeout=settings.connect_timeout)
+        try:
+            if settings.auto_budget:
+                workers = settings.n_jobs if client is None else workers_of(client)
+                recorded = recorded_budget(settings.checkpoint) if settings.checkpoint is not None else (False, None)
+                settings = settings.for_problem(engine, problem, workers, recorded)
+            return TreeRun(self.network, self.domain, settings)._count(engine, problem, client)
+        finally:
+            if client is not None and client is not settings.scheduler:
+                client.close()
+
+    def _count(self, engine: TreeEngine, problem: SearchProblem, client) -> Counted:
+        """:meth:`tree` with the budget decided and the cluster (if any) connected."""
+        settings = self.settings
         store = None
         try:
             own, initial = self._split(engine, problem)
@@ -74,8 +85,6 @@ class TreeRun:
         finally:
             if store is not None:
                 store.close()
-            if client is not None and client is not settings.scheduler:
-                client.close()
         backend = "dask" if client is not None else ("loky" if workers > 1 else "serial")
         return Counted(total, scale=problem.scale, tolerance=problem.tol * problem.scale, neurons=problem.n_neurons,
                        n_jobs=workers, backend=backend, reused=reused)

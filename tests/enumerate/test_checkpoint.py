@@ -11,6 +11,8 @@ import pytest
 
 from cnnregions import Architecture, count_regions, he_network, paper_architecture, save_network
 from cnnregions.cli import main
+from cnnregions.kernel.engine import KernelEngine
+from cnnregions.run.tasks import budget_for
 
 
 def _stats(result):
@@ -255,3 +257,24 @@ def test_a_full_disk_mid_run_is_one_line_and_the_file_still_resumes(tmp_path):
     expected = count_regions(net, budget=400, split=8)
     assert (resumed["regions"], resumed["lps"], resumed["nodes"]) == _stats(expected)
     assert resumed["reused_tasks"] > 0
+
+
+def test_a_default_budget_checkpoint_resumes_with_another_number_of_jobs(tmp_path):
+    """The default budget depends on the workers (few workers get larger tasks), so a resume takes the
+    budget recorded in the file: a partial run on two jobs finishes on one, with the same regions and nodes."""
+    net = he_network(paper_architecture("example4-d6"), seed=1)
+    path = tmp_path / "run.jsonl"
+    full = count_regions(net, checkpoint=path, n_jobs=2)
+    header, *records = path.read_text().splitlines()
+    assert json.loads(header)["budget"] == budget_for(KernelEngine().default_budget(None), 2)
+    kept = records[: len(records) // 2]
+    path.write_text("\n".join([header, *kept]) + "\n")
+    resumed = count_regions(net, checkpoint=path, n_jobs=1)
+    assert resumed.reused_tasks == len(kept) > 0
+    assert (resumed.regions, resumed.nodes) == (full.regions, full.nodes) == (count_regions(net).regions, count_regions(net).nodes)
+    assert json.loads(path.read_text().splitlines()[0])["budget"] == json.loads(header)["budget"]
+
+
+def test_the_default_budget_grows_as_the_workers_get_fewer():
+    """Few workers need few tasks: the engine's budget (sized for many workers) times FEW_WORKERS // workers."""
+    assert [budget_for(1000, w) for w in (1, 2, 3, 4, 8, 9, 128)] == [8000, 4000, 2000, 2000, 1000, 1000, 1000]
