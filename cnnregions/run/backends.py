@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -99,6 +100,8 @@ class Pool:
         self._queue: deque[Task] = deque()
         self._pending: set = set()
         self._executor = None
+        self._finished: queue.SimpleQueue = queue.SimpleQueue()  # local futures, as they finish
+        self._completed = None  # dask's as_completed, once a task is submitted to the cluster
         if client is not None:
             # The problem is sent to every worker once; tasks carry only their nodes.
             self._problem = client.scatter(problem, broadcast=True, hash=False)
@@ -114,32 +117,36 @@ class Pool:
 
     def submit(self, task: Task) -> None:
         if self._client is not None:
+            from distributed import as_completed
+
             future = self._client.submit(run_task, self._problem, task, self.options, pure=False,
                                          priority=-len(task.piece))
             self._pending.add(future)
+            if self._completed is None:
+                self._completed = as_completed([future], loop=self._client.loop)
+            else:
+                self._completed.add(future)
         elif self._executor is not None:
-            self._pending.add(self._executor.submit(_run_pickled, self._blob, task, self.options))
+            future = self._executor.submit(_run_pickled, self._blob, task, self.options)
+            self._pending.add(future)
+            future.add_done_callback(self._finished.put)
         else:
             self._queue.append(task)
 
     def results(self) -> Iterator[TaskResult]:
+        """The tasks' results as they finish (each finished future is handled once: no wait over
+        every pending task per result, which would cost the parent O(tasks) each time)."""
         if self._client is not None:
-            from distributed import wait as dask_wait
-
             while self._pending:
-                with self._client.as_current():  # wait() looks for the current client, and ours need not be the default
-                    done = dask_wait(list(self._pending), return_when="FIRST_COMPLETED").done
-                self._pending -= done
+                done = self._completed.next_batch(block=True)  # type: ignore[attr-defined]
+                self._pending.difference_update(done)
                 ordered = sorted(done, key=lambda f: f.key)  # any order is right; this one is reproducible
                 yield from self._client.gather(ordered)
         elif self._executor is not None:
-            from concurrent.futures import FIRST_COMPLETED, wait
-
             while self._pending:
-                done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
-                self._pending -= done
-                for future in done:
-                    yield future.result()
+                future = self._finished.get()
+                self._pending.discard(future)
+                yield future.result()
         else:
             while self._queue:
                 yield run_task(self.problem, self._queue.popleft(), self.options)
