@@ -99,6 +99,9 @@ class _Forecast:
         self.thread.start()
 
     def _report(self) -> None:
+        # Nothing here until the child starts diving: a count that ends first costs this thread nothing.
+        if self.done.wait(ESTIMATE_AFTER):
+            return
         from .estimate import summary_lines
 
         try:
