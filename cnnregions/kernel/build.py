@@ -203,18 +203,13 @@ def build_native(state: KState, key: Mapping[str, Any] | None = None) -> bool:
     obj_path, meta_path = native_paths(key)
     if not _writable(obj_path.parent):
         return False
-    symbols: dict[str, str] = {}
-    irs = []
-    for name, kinds in ENTRIES.items():
-        symbols[name], ir = _compile_wrapper(name, kinds, state)
-        irs.append(ir)
-    obj = _object_code(irs, set(symbols.values()))
-    externals = external_symbols(obj)
-    refused = sorted(set(externals) - ALLOWED)
-    record: dict[str, Any] = {"key": dict(key), "symbols": symbols, "externals": externals,
-                              "sha256": hashlib.sha256(obj).hexdigest()}
-    if not refused and not _same_counts(NativeKernel(obj, symbols)):
-        refused = ["(counts differ from numba's)"]
+    record: dict[str, Any] = {"key": dict(key)}
+    try:
+        obj, symbols, refused = _build(state)
+    except Exception as error:  # noqa: BLE001 - any failure is recorded: later processes use numba at once
+        obj, symbols, refused = b"", {}, [f"(the build failed: {type(error).__name__}: {error})"]
+    if obj:
+        record.update(symbols=symbols, externals=external_symbols(obj), sha256=hashlib.sha256(obj).hexdigest())
     if refused:
         record["refused"] = refused
         _write(meta_path, json.dumps(record, indent=1).encode())
@@ -222,3 +217,17 @@ def build_native(state: KState, key: Mapping[str, Any] | None = None) -> bool:
     _write(obj_path, obj)
     _write(meta_path, json.dumps(record, indent=1).encode())
     return True
+
+
+def _build(state: KState) -> tuple[bytes, dict[str, str], list[str]]:
+    """The object file, the symbols of its entries and the reasons to refuse it (none: use it)."""
+    symbols: dict[str, str] = {}
+    irs = []
+    for name, kinds in ENTRIES.items():
+        symbols[name], ir = _compile_wrapper(name, kinds, state)
+        irs.append(ir)
+    obj = _object_code(irs, set(symbols.values()))
+    refused = sorted(set(external_symbols(obj)) - ALLOWED)  # ValueError: not an ELF object
+    if not refused and not _same_counts(NativeKernel(obj, symbols)):
+        refused = ["(counts differ from numba's)"]
+    return obj, symbols, refused

@@ -187,3 +187,17 @@ def test_a_count_with_the_native_build_imports_no_numba():
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["regions"] == 1352
     assert done.stderr.strip().splitlines()[-1] == "[] 0"
+
+
+def test_a_failed_build_is_recorded_and_numba_counts(built, cache, monkeypatch):
+    """An object the loader cannot read (another platform's format, say) is refused, not retried."""
+    monkeypatch.setattr("cnnregions.kernel.build._object_code", lambda irs, keep: b"\xcf\xfa\xed\xfe not ELF")
+    problem = NETS["example4-d2"]()
+    state = KernelSearch(problem, kernel=JitKernel()).state
+    assert not build_native(state)
+    record = json.loads(native.native_paths(native.cache_key())[1].read_text())
+    assert "failed" in record["refused"][0]
+    assert native.load() is None
+    kernel = entries._choose(state)
+    assert not kernel.native
+    assert _run(problem, kernel) == _run(problem, built)
