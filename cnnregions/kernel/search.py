@@ -29,7 +29,7 @@ from ..lpsearch.path import Path
 from ..lpsearch.search import RegionSink
 from .engine import KERNEL_MAX_DIM
 from .entries import Kernel, load_kernel
-from .state import BUDGET, DONE, IS, QUESTION, new_state
+from .state import BUDGET, DONE, IS, QUESTION, KState, new_state
 
 __all__ = ["KernelSearch"]
 
@@ -78,8 +78,9 @@ class KernelSearch:
         first = Layers(problem, Path(problem.dim, problem.cap, problem.tol, maxrows, len(problem.maps), self.cert),
                        self.cert).data[0]
         layer0 = (first.a, first.c, first.nhat, first.chat, np.array(first.const), np.array(first.active_const))
-        self.state = new_state(problem, layer0, buffer, highs_only)._replace(PAT=state_pattern)
-        # The entries hold the addresses of the state's arrays: no field is rebound after this.
+        # The entries hold the addresses of the state's arrays: the state (a named tuple) is never
+        # replaced (``state`` is read-only) and its arrays are only written in place.
+        self._state = new_state(problem, layer0, buffer, highs_only)._replace(PAT=state_pattern)
         kernel = load_kernel(self.state) if kernel is None else kernel
         entries = kernel.bind(self.state)
         #: Whether the entries run the native build (:mod:`.native`) rather than numba's dispatchers.
@@ -93,6 +94,11 @@ class KernelSearch:
         self.pattern = np.zeros(self.n_neurons, dtype=bool)
         self._splits: list[int] = []
         self.leftover: list[Node] = []
+
+    @property
+    def state(self) -> KState:
+        """The kernel's arrays (:class:`~.state.KState`), bound to the compiled entries for good."""
+        return self._state
 
     # -- statistics -------------------------------------------------------------------
     @property
