@@ -201,3 +201,18 @@ def test_a_failed_build_is_recorded_and_numba_counts(built, cache, monkeypatch):
     kernel = entries._choose(state)
     assert not kernel.native
     assert _run(problem, kernel) == _run(problem, built)
+
+
+def test_workers_of_a_parallel_count_load_the_native_build_too():
+    """``--jobs 2``: the workers (loky's processes) load the native build and import no numba
+    (``PYTHONPROFILEIMPORTTIME`` makes every process of the run list its imports on stderr)."""
+    if native.load() is None or os.environ.get(entries.ENV) == "numba":
+        pytest.skip("no native build of the kernel on this host")
+    done = subprocess.run([sys.executable, "-m", "cnnregions", "count", "example4-d8", "--jobs", "2", "--json"],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHONPROFILEIMPORTTIME="1"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["regions"] == 3004
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert imported.count("llvmlite.binding") >= 2  # this process and at least one worker
+    assert "numba" not in imported
