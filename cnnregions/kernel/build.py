@@ -201,7 +201,7 @@ def build_native(state: KState, key: Mapping[str, Any] | None = None) -> bool:
     processes do not try again; an unwritable cache directory stores nothing."""
     key = cache_key() if key is None else key
     obj_path, meta_path = native_paths(key)
-    if not _writable(obj_path.parent):
+    if _refused_before(meta_path, key) or not _writable(obj_path.parent):
         return False
     record: dict[str, Any] = {"key": dict(key)}
     try:
@@ -217,6 +217,15 @@ def build_native(state: KState, key: Mapping[str, Any] | None = None) -> bool:
     _write(obj_path, obj)
     _write(meta_path, json.dumps(record, indent=1).encode())
     return True
+
+
+def _refused_before(meta_path: Path, key: Mapping[str, Any]) -> bool:
+    """Whether a build under ``key`` was refused already (it would be again: same sources, same host)."""
+    try:
+        record = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("key") == key and bool(record.get("refused"))
 
 
 def _build(state: KState) -> tuple[bytes, dict[str, str], list[str]]:

@@ -158,6 +158,10 @@ def test_a_refused_build_is_recorded_and_not_retried(built, cache, monkeypatch):
     assert record["refused"]
     assert not native.native_paths(native.cache_key())[0].exists()
     assert native.load() is None
+    # the next process does not try again (the same sources on the same host would be refused again)
+    monkeypatch.setattr("cnnregions.kernel.build._build", lambda state: pytest.fail("the build was retried"))
+    assert not build_native(state)
+    assert not entries._choose(state).native
 
 
 def test_a_state_array_out_of_layout_gets_numba(built):
