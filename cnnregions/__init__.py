@@ -11,8 +11,6 @@ patterns with HiGHS linear programs, and sets them beside the paper's formulas.
 15
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .core import Box, Domain, Plane, Region, RegionCount, Segment, Space
 from .errors import (
     CertifyUnavailable,
@@ -35,10 +33,18 @@ from .models import (
 )
 from .run import count_regions, iter_regions
 
-try:  # one place for the version: pyproject.toml, read from the installed metadata
-    __version__ = version("cnnregions")
-except PackageNotFoundError:  # a source tree run without installing
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read on first use from the installed metadata (one place for the version:
+    pyproject.toml); importing :mod:`importlib.metadata` costs a count about 20 ms."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("cnnregions")
+        except PackageNotFoundError:  # a source tree run without installing
+            return "0+unknown"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Architecture", "Box", "CertifyUnavailable", "CnnRegionsError", "ComputationTooLargeError", "Domain",

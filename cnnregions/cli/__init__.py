@@ -47,23 +47,43 @@ class _Parser(argparse.ArgumentParser):
 SUBCOMMANDS = ("count", "estimate", "bounds", "sample", "compare", "convert", "plot_slice", "plot_line", "study", "region", "graph")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``cnnregions`` parser with every subcommand (a module that fails to import raises)."""
+class _Version(argparse.Action):
+    """``--version``: the installed version, read only when asked for (``importlib.metadata`` is slow to import)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit"):  # noqa: A002 - argparse's keyword
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import __version__
+
+        print(f"cnnregions {__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``cnnregions`` parser with every subcommand, or with ``command`` only (the module of one
+    subcommand, so that a command imports what it needs and nothing else); a module that fails to
+    import raises."""
     import importlib
 
-    from .. import __version__
-
     parser = _Parser(prog="cnnregions", description="Exact linear-region counts of ReLU CNNs (Xiong et al., ICML 2020).")
-    parser.add_argument("--version", action="version", version=f"cnnregions {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in SUBCOMMANDS if command is None else (command,):
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
     return parser
 
 
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand module named by ``argv[0]`` (``plot-slice``: ``plot_slice``), if any."""
+    names = {name.replace("_", "-"): name for name in SUBCOMMANDS}
+    return names.get(argv[0]) if argv else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(argv))
     if not argv:  # a bare ``cnnregions``: the usage and the commands, not one terse line
         parser.print_help(sys.stderr)
         return 2

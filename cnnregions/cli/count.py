@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from typing import TYPE_CHECKING
 
 from .._validation import InvalidParameterError
 from ..models.resolve import resolve
@@ -24,6 +25,9 @@ from ._common import (
     print_network,
 )
 from ._domain import add_domain_arguments, domain_from_args
+
+if TYPE_CHECKING:
+    from ..run.estimate import EstimateRun
 
 __all__ = ["LONG_RUN", "add_parser", "run"]
 
@@ -72,6 +76,9 @@ def _warning_line(message, category, filename, lineno, file=None, line=None) -> 
 LONG_RUN = 60.0
 #: Seconds a count runs before its estimate starts (a shorter count spends nothing on it).
 ESTIMATE_AFTER = 5.0
+#: Seconds a count runs before the estimate's child process is started (so that it is ready to dive
+#: at ``ESTIMATE_AFTER``; a shorter count starts no process).
+START_AFTER = 1.0
 #: Wall-time budget of that estimate.
 ESTIMATE_SECONDS = 1.0
 
@@ -79,31 +86,52 @@ ESTIMATE_SECONDS = 1.0
 class _Forecast:
     """Know before you wait, without delaying a short count.
 
-    A child process (started before the count, while this process has one thread)
-    sleeps ``ESTIMATE_AFTER`` seconds, then dives for ``ESTIMATE_SECONDS``; a thread
-    here collects its dives and prints the estimate on stderr if the count is still
+    A thread here waits ``START_AFTER`` seconds; if the count is still running, it
+    starts a child process (spawned: this process has threads by then) that sleeps
+    until ``ESTIMATE_AFTER`` seconds, then dives for ``ESTIMATE_SECONDS``; the thread
+    collects its dives and prints the estimate on stderr if the count is still
     running and is forecast to take over ``LONG_RUN`` seconds.  A count that ends
-    first stops the child, so it has spent nothing on the estimate.
+    first stops the thread (and the child, if any): a count of under ``START_AFTER``
+    seconds spends nothing on the estimate, not even a process.
     """
 
     def __init__(self, network, domain, args: argparse.Namespace) -> None:
         import threading
 
         from ..run.backends import resolve_jobs
-        from ..run.estimate import EstimateRun
 
         self.jobs = resolve_jobs(args.jobs)
         self.done = threading.Event()
-        self.run = EstimateRun(network, domain=domain, tol=args.tol, seconds=ESTIMATE_SECONDS, seed=0,
-                               delay=ESTIMATE_AFTER)
+        self._lock = threading.Lock()
+        self._what = (network, domain, args.tol)
+        self.run: EstimateRun | None = None
         self.thread = threading.Thread(target=self._report, name="cnnregions-forecast", daemon=True)
         self.thread.start()
 
+    def _start(self) -> EstimateRun | None:
+        """Start the estimate's child, unless the count has ended."""
+        from ..run.estimate import EstimateRun
+
+        start = min(START_AFTER, ESTIMATE_AFTER)
+        network, domain, tol = self._what
+        with self._lock:
+            if self.done.is_set():
+                return None
+            self.run = EstimateRun(network, domain=domain, tol=tol, seconds=ESTIMATE_SECONDS, seed=0,
+                                   delay=ESTIMATE_AFTER - start)
+        return self.run
+
     def _report(self) -> None:
+        # Nothing here until the count has run START_AFTER seconds: a count that ends first costs nothing.
+        if self.done.wait(min(START_AFTER, ESTIMATE_AFTER)):
+            return
         from .estimate import summary_lines
 
         try:
-            est = self.run.result(bound=False)
+            run = self._start()
+            if run is None:
+                return
+            est = run.result(bound=False)
         except Exception:  # noqa: BLE001 - the count itself reports any error of the network or domain
             return
         long = est.forecast_seconds is None or est.forecast_seconds / self.jobs > LONG_RUN
@@ -114,8 +142,11 @@ class _Forecast:
               file=sys.stderr, flush=True)
 
     def stop(self) -> None:
-        self.done.set()
-        self.run.cancel()
+        with self._lock:
+            self.done.set()
+            run = self.run
+        if run is not None:
+            run.cancel()
         self.thread.join(2.0)
 
 

@@ -27,6 +27,7 @@ from numba import njit
 
 from ..core.problem import CANCELLATION
 from .lp import EMPTY, NONEMPTY
+from .moves import copy
 from .sides import neuron_row, side
 from .state import BUDGET, DONE, FULL, IS, OK, QUESTION
 
@@ -52,7 +53,7 @@ def _path_set(st, length):
 @njit(cache=True)
 def _path_push(st, a, b, rid):
     p = st.I[_PLEN]
-    st.PA[p, :] = a
+    copy(st.PA[p], a)
     st.PB[p] = b
     st.PID[p] = rid
     st.ONPATH[rid] = True
@@ -158,7 +159,7 @@ def branch(st, k, w, r):
         st.I[_XN] = 1
         st.XACT[0] = st.ACT[k]
         st.XROW[0] = -1
-        st.XC[0, :] = w
+        copy(st.XC[0], w)
         st.XR[0] = r
         return OK
     l = st.LAYER[k]
@@ -184,7 +185,7 @@ def branch(st, k, w, r):
         other_ok = True
         cut = True
     else:
-        st.XC[0, :] = w
+        copy(st.XC[0], w)
         same_r = r
         other_r = 0.0
         cut = False
@@ -213,8 +214,8 @@ def branch(st, k, w, r):
         n += 1
     if other_ok:
         if n == 0:
-            st.XC[0, :] = st.XC[1]
-            st.XRA[0, :] = st.XRA[1]
+            copy(st.XC[0], st.XC[1])
+            copy(st.XRA[0], st.XRA[1])
             st.XRB[0] = st.XRB[1]
         st.XACT[n] = not active
         st.XROW[n] = id_other if (cut or same_ok) else -1
@@ -244,8 +245,8 @@ def restore(st, k, splits, screen_const, screen_act, has_screen):
         _path_push(st, row, b, rid)
     if has_screen:
         s0, s1 = st.STARTS[current], st.STARTS[current + 1]
-        st.CONST[s0:s1] = screen_const
-        st.ACT[s0:s1] = screen_act
+        copy(st.CONST[s0:s1], screen_const)
+        copy(st.ACT[s0:s1], screen_act)
     _clear_answers(st)
     return OK
 
@@ -273,8 +274,8 @@ def _emit(st, w, r, detail):
         st.F[0] = r
     if detail:
         c = st.I[_RCOUNT]
-        st.RPAT[c, :] = st.PAT
-        st.RW[c, :] = w
+        copy(st.RPAT[c], st.PAT)
+        copy(st.RW[c], w)
         st.RR[c] = r
         st.RSPL[c, :] = False
         R = st.RA.shape[0]
@@ -290,7 +291,7 @@ def _step(st, top, detail):
     n = st.PAT.shape[0]
     k = st.SK[top]
     w = st.SCR[0]
-    w[:] = st.SC[top]
+    copy(w, st.SC[top])
     r = st.SR[top]
     _path_set(st, st.SLEN[top])
     if st.SROW[top] >= 0:
@@ -318,11 +319,11 @@ def _step(st, top, detail):
     for c in range(st.I[_XN]):
         f = st.I[_SP]
         st.SK[f] = k + 1
-        st.SC[f, :] = st.XC[c]
+        copy(st.SC[f], st.XC[c])
         st.SR[f] = st.XR[c]
         st.SLEN[f] = length
         st.SROW[f] = st.XROW[c]
-        st.SRA[f, :] = st.XRA[c]
+        copy(st.SRA[f], st.XRA[c])
         st.SRB[f] = st.XRB[c]
         st.SACT[f] = 1 if st.XACT[c] else 0
         st.I[_SP] = f + 1

@@ -6,8 +6,9 @@ tasks, checkpoints and sinks) with another per-process search state: a
 HiGHS only the sides it cannot prove.  Problems the kernel does not serve (a certified
 count, more than :data:`~.search.KERNEL_MAX_DIM` dimensions) get the reference search.
 
-The kernel's module imports numba (about 0.3 s) and loads its compiled cache; it is
-imported on the first search, so that a count on another engine never pays for it.
+The kernel's module loads its native build (llvmlite, a few tens of milliseconds) or, without one,
+imports numba and its compiled cache (about half a second); it is imported on the first search, so
+that a count on another engine never pays for it.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .pivot import pivot as _pivot
 from .proofs import prove_empty, prove_empty_box, row_slack
 
 __all__ = ["BOXED", "EMPTY", "MARGIN", "NONEMPTY", "UNDECIDED", "decide", "simplex", "workspace"]
@@ -51,22 +52,6 @@ MARGIN = 1e-8
 #: Smallest tableau entry used as a pivot; reduced costs above ``-COST_TOL`` count as non-negative.
 PIVOT_TOL = 1e-9
 COST_TOL = 1e-12
-
-
-@njit(cache=True)
-def _pivot(T: np.ndarray, rows: int, cols: int, r: int | np.integer, j: int | np.integer, basis: np.ndarray) -> None:
-    p = T[r, j]
-    for c in range(cols):
-        T[r, c] /= p
-    T[r, j] = 1.0
-    for i in range(rows):
-        if i != r:
-            f = T[i, j]
-            if f != 0.0:
-                for c in range(cols):
-                    T[i, c] -= f * T[r, c]
-                T[i, j] = 0.0
-    basis[r] = j
 
 
 @njit(cache=True)
@@ -168,7 +153,7 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
 
 @njit(cache=True)
 def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.ndarray, basis: np.ndarray,
-           u: np.ndarray, AB: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[int, float, float]:
+           u: np.ndarray, AB: np.ndarray, X: np.ndarray, y: np.ndarray, iw: np.ndarray) -> tuple[int, float, float]:
     """Decide whether rows ``A[:m], b[:m]`` hold a ball of radius above ``tol``, with proof.
 
     Returns ``(answer, t, radius)``: ``NONEMPTY`` with ``u`` a centre and ``radius``
@@ -190,7 +175,7 @@ def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.n
         return UNDECIDED, t, 0.0
     if t < tol - MARGIN:
         values = T[:A.shape[1] + 1, m + A.shape[1] + 2]
-        if prove_empty(A, b, m, cap, basis, values, AB, X, y) <= tol - MARGIN:
+        if prove_empty(A, b, m, cap, basis, values, AB, X, y, iw) <= tol - MARGIN:
             return EMPTY, t, 0.0
         if prove_empty_box(A, b, m, cap, basis, values) <= tol - MARGIN:
             for i in range(basis.shape[0]):
@@ -202,7 +187,7 @@ def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.n
 
 def workspace(dim: int, max_rows: int) -> tuple[np.ndarray, ...]:
     """Work arrays for :func:`decide` with up to ``max_rows`` rows in ``dim`` dimensions:
-    ``(T, basis, u, AB, X, y)``."""
+    ``(T, basis, u, AB, X, y, iw)``."""
     d = dim + 1
     return (np.zeros((d + 1, max_rows + d + 2)), np.zeros(d, dtype=np.int64), np.zeros(dim),
-            np.zeros((d, d)), np.zeros((d, d)), np.zeros(d))
+            np.zeros((d, d)), np.zeros((d, 2 * d)), np.zeros(d), np.zeros((3, d), dtype=np.int64))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .pivot import invert
+
 __all__ = ["BOX", "EPS", "gamma", "prove_empty", "prove_empty_box", "row_slack"]
 
 EPS = 2.0 ** -52
@@ -54,26 +56,8 @@ def row_slack(a: np.ndarray, b: float, u: np.ndarray) -> tuple[float, float]:
 
 
 @njit(cache=True)
-def _invert(M: np.ndarray, X: np.ndarray) -> bool:
-    """``X = fl(M^-1)`` (LAPACK, through numba's ``np.linalg.inv``); False if singular or not finite.
-
-    Only an approximate inverse is needed: the proofs bound ``||I - X M||`` themselves."""
-    try:
-        inverse = np.linalg.inv(M)
-    except Exception:  # numba raises LinAlgError for a singular matrix (only a bare class can be caught)
-        return False
-    d = M.shape[0]
-    for i in range(d):
-        for j in range(d):
-            if not np.isfinite(inverse[i, j]):
-                return False
-            X[i, j] = inverse[i, j]
-    return True
-
-
-@njit(cache=True)
 def prove_empty(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndarray, values: np.ndarray,
-                AB: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+                AB: np.ndarray, X: np.ndarray, y: np.ndarray, iw: np.ndarray) -> float:
     """A proven upper bound on ``t*`` from the dual basis ``basis`` (``inf`` when none is proven).
 
     The certificate lives on the *support* ``S``: the basic columns whose float
@@ -88,15 +72,18 @@ def prove_empty(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndar
     residual with its rounding bound).  Every exact multiplier proven positive gives
     a dual feasible point, and weak duality ``t* <= sum_S y_k b_k + cap s``, bounded
     above the same way.  On success ``basis[:|S|]`` holds the support and ``y`` its multipliers.
+
+    Workspaces (nothing is allocated): ``AB`` at least ``d x d``, ``X`` at least ``d x 2d``
+    (:func:`.pivot.invert`), ``y`` ``d``, ``iw`` integers of at least ``3 x d``.
     """
     n = A.shape[1]
-    cols = np.empty(n + 1, dtype=np.int64)
+    cols = iw[0]
     ns = 0
     for i in range(n + 1):
         if basis[i] <= m and values[i] > 1e-12:
             cols[ns] = basis[i]
             ns += 1
-    coords = np.empty(n, dtype=np.int64)
+    coords = iw[1]
     nj = 0
     for j in range(n):
         for i in range(ns):
@@ -112,7 +99,7 @@ def prove_empty(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndar
         for r in range(nj):
             AB[r, i] = A[col, coords[r]] if col < m else 0.0
         AB[nj, i] = 1.0
-    if not _invert(AB[:d, :d], X[:d, :d]):
+    if not invert(AB[:d, :d], X[:d, :2 * d], iw[2]):
         return np.inf
     g = gamma(d + 1)
     for i in range(d):

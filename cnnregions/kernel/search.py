@@ -15,7 +15,7 @@ engine, and so do problems above :data:`KERNEL_MAX_DIM` dimensions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -27,9 +27,9 @@ from ..lpsearch.layers import Layers
 from ..lpsearch.lp import ChebyshevLP, LPStatus
 from ..lpsearch.path import Path
 from ..lpsearch.search import RegionSink
-from . import dfs
 from .engine import KERNEL_MAX_DIM
-from .state import IS, new_state
+from .entries import Kernel, load_kernel
+from .state import BUDGET, DONE, IS, QUESTION, KState, new_state
 
 __all__ = ["KernelSearch"]
 
@@ -52,10 +52,13 @@ class KernelSearch:
     highs_only : bool
         Hand every LP to HiGHS (the kernel still searches, probes and reuses
         certificates): a check that the hand-over to Python decides as the kernel does.
+    kernel : Kernel, optional
+        How the compiled entries are called (:mod:`.entries`): by default this process's
+        choice, the native build when it loads, else numba's dispatchers.
     """
 
     def __init__(self, problem: SearchProblem, *, immediate: bool = False, buffer: int = BUFFER,
-                 highs_only: bool = False) -> None:
+                 highs_only: bool = False, kernel: Kernel | None = None) -> None:
         if problem.certify:
             raise InvalidParameterError(
                 "The 'engine' must be the reference engine for a certified count. Got the kernel instead.")
@@ -75,11 +78,27 @@ class KernelSearch:
         first = Layers(problem, Path(problem.dim, problem.cap, problem.tol, maxrows, len(problem.maps), self.cert),
                        self.cert).data[0]
         layer0 = (first.a, first.c, first.nhat, first.chat, np.array(first.const), np.array(first.active_const))
-        self.state = new_state(problem, layer0, buffer, highs_only)._replace(PAT=state_pattern)
+        # The entries hold the addresses of the state's arrays: the state (a named tuple) is never
+        # replaced (``state`` is read-only) and its arrays are only written in place.
+        self._state = new_state(problem, layer0, buffer, highs_only)._replace(PAT=state_pattern)
+        kernel = load_kernel(self.state) if kernel is None else kernel
+        entries = kernel.bind(self.state)
+        #: Whether the entries run the native build (:mod:`.native`) rather than numba's dispatchers.
+        self.native = kernel.native and entries is not None
+        if entries is None:
+            from .build import JitKernel
+
+            entries = JitKernel().bind(self.state)
+        self._entries = entries
         #: The pattern of the region last yielded by :meth:`dfs` (or of the current node).
         self.pattern = np.zeros(self.n_neurons, dtype=bool)
         self._splits: list[int] = []
         self.leftover: list[Node] = []
+
+    @property
+    def state(self) -> KState:
+        """The kernel's arrays (:class:`~.state.KState`), bound to the compiled entries for good."""
+        return self._state
 
     # -- statistics -------------------------------------------------------------------
     @property
@@ -125,15 +144,16 @@ class KernelSearch:
         return list(self._splits)
 
     # -- questions for Python ---------------------------------------------------------
-    def _call(self, fn: Callable, *args) -> int:
-        """Call a compiled entry until it returns something other than a question (answered here)."""
+    def _call(self, entry: str, *args) -> int:
+        """Call the compiled entry ``entry`` until it returns something other than a question (answered here)."""
         st = self.state
+        fn = self._entries[entry]
         while True:
-            status = fn(st, *args)
+            status = fn(*args)
             if st.I[IS.UNRESOLVED]:
                 self.cert.unresolved += int(st.I[IS.UNRESOLVED])
                 st.I[IS.UNRESOLVED] = 0
-            if status != dfs.QUESTION:
+            if status != QUESTION:
                 return status
             if st.I[IS.QKIND] == 1:
                 self._answer_side()
@@ -198,7 +218,7 @@ class KernelSearch:
             const, act, has = np.array(node.screen[0], dtype=bool), np.array(node.screen[1], dtype=bool), True
         else:
             const, act, has = np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), False
-        self._call(dfs.restore, k, splits, const, act, has)
+        self._call("restore", k, splits, const, act, has)
         self._splits = [j for j, _ in node.splits]
 
     def _screen_of(self, k: int) -> tuple[tuple[bool, ...], tuple[bool, ...]] | None:
@@ -254,15 +274,15 @@ class KernelSearch:
         limit = -1 if budget is None else int(budget)
         while True:
             st.I[IS.RCOUNT] = 0
-            status = self._call(dfs.dfs_run, limit, True)
+            status = self._call("dfs_run", limit, True)
             for c in range(int(st.I[IS.RCOUNT])):
                 self.pattern[:] = st.RPAT[c]
                 self._splits = np.flatnonzero(st.RSPL[c]).tolist()
                 yield st.RW[c].copy(), float(st.RR[c])
-            if status == dfs.BUDGET:
+            if status == BUDGET:
                 self.leftover = self._leftover(node)
                 return
-            if status == dfs.DONE:
+            if status == DONE:
                 return
 
     def count(self, node: Node, budget: int | None = None) -> int:
@@ -272,8 +292,8 @@ class KernelSearch:
         """
         before = self.regions
         self._start(node)
-        status = self._call(dfs.dfs_run, -1 if budget is None else int(budget), False)
-        if status == dfs.BUDGET:
+        status = self._call("dfs_run", -1 if budget is None else int(budget), False)
+        if status == BUDGET:
             self.leftover = self._leftover(node)
         return self.regions - before
 
@@ -283,7 +303,7 @@ class KernelSearch:
         self._restore(node)
         st = self.state
         k = node.k
-        self._call(dfs.expand_step, k, np.asarray(node.center, dtype=np.float64), float(node.radius))
+        self._call("expand_step", k, np.asarray(node.center, dtype=np.float64), float(node.radius))
         st.I[IS.NODES] += 1
         out = []
         for c in range(int(st.I[IS.XN])):

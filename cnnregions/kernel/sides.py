@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide
+from .moves import copy, copy_rows
 from .proofs import row_slack
 from .state import IS, MEMORY, QUESTION
 
@@ -38,7 +39,7 @@ def _ball(st, a, b, c):
 @njit(cache=True)
 def _remember_point(st, mi, serial, c, t):
     e = st.PNEXT[mi]
-    st.PC[mi, e, :] = c
+    copy(st.PC[mi, e], c)
     st.PR[mi, e] = t
     st.PSER[mi, e] = serial
     st.PNEXT[mi] = (e + 1) % MEMORY
@@ -66,37 +67,37 @@ def side(st, a, b, rid, l, probe, has_probe, out):
     if has_probe:
         radius, low = _ball(st, a, b, probe)
         if low > tol:
-            out[:] = probe
+            copy(out, probe)
             st.I[_PROBES] += 1
             return NONEMPTY, radius
     for e in range(MEMORY):
         if st.PSER[mi, e] == serial:
             radius, low = _ball(st, a, b, st.PC[mi, e])
             if min(low, st.PR[mi, e]) > tol:
-                out[:] = st.PC[mi, e]
+                copy(out, st.PC[mi, e])
                 st.I[_PROBES] += 1
                 return NONEMPTY, min(radius, st.PR[mi, e])
     for q in range(st.I[_NANS]):
         if st.AID[q] == rid:
             if st.AEMPTY[q]:
                 return EMPTY, st.AT[q]
-            out[:] = st.AC[q]
+            copy(out, st.AC[q])
             _remember_point(st, mi, serial, out, st.AT[q])
             return NONEMPTY, st.AT[q]
     p = st.I[_PLEN]
     m = p + 1
-    st.LPA[:p] = st.PA[:p]
-    st.LPB[:p] = st.PB[:p]
-    st.LPA[p, :] = a
+    copy_rows(st.LPA, st.PA, p)
+    copy(st.LPB[:p], st.PB[:p])
+    copy(st.LPA[p], a)
     st.LPB[p] = b
     if st.FP[2] > 0.0:  # every LP to HiGHS (a check of the hand-over)
         answer, t, radius = UNDECIDED, 0.0, 0.0
     else:
         st.I[_KLPS] += 1
         answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X,
-                                   st.Y)
+                                   st.Y, st.IW)
     if answer == NONEMPTY:
-        out[:] = st.U
+        copy(out, st.U)
         _remember_point(st, mi, serial, out, radius)
         return NONEMPTY, radius
     if answer in (EMPTY, BOXED):
@@ -118,8 +119,8 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         if t > st.F[1]:
             st.F[1] = t
         return EMPTY, t
-    st.QA[:m] = st.LPA[:m]
-    st.QB[:m] = st.LPB[:m]
+    copy_rows(st.QA, st.LPA, m)
+    copy(st.QB[:m], st.LPB[:m])
     st.I[_QKIND] = 1
     st.I[_QM] = m
     st.I[_QID] = rid

@@ -105,6 +105,7 @@ class KState(NamedTuple):
     AB: np.ndarray
     X: np.ndarray
     Y: np.ndarray
+    IW: np.ndarray
     SCR: np.ndarray
 
 
@@ -186,7 +187,7 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
         XRB=np.zeros(2), XC=np.zeros((2, dim)), XR=np.zeros(2),
         LPA=np.zeros((maxrows + 1, dim)), LPB=np.zeros(maxrows + 1),
         T=np.zeros((d + 1, maxrows + 1 + d + 2)), BASIS=np.zeros(d, dtype=np.int64), U=np.zeros(dim),
-        AB=np.zeros((d, d)), X=np.zeros((d, d)), Y=np.zeros(d),
+        AB=np.zeros((d, d)), X=np.zeros((d, 2 * d)), Y=np.zeros(d), IW=np.zeros((3, d), dtype=np.int64),
         SCR=np.zeros((4, dim)),
     )
     return KState(**arrays)

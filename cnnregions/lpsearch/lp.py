@@ -25,7 +25,6 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
 from ..certify.certifier import SMALL_VALUE
@@ -55,14 +54,21 @@ class LPStatus(enum.Enum):
     FAILED = "failed"
 
 
-_STATUS = {
-    highspy.HighsModelStatus.kOptimal: LPStatus.OPTIMAL,
-    highspy.HighsModelStatus.kInfeasible: LPStatus.INFEASIBLE,
-    highspy.HighsModelStatus.kUnbounded: LPStatus.UNBOUNDED,
-}
+def _highspy():
+    """highspy, imported on the first LP (a count whose kernel proves every side never loads it)."""
+    import highspy
+
+    return highspy
+
+
+def _status(model_status) -> LPStatus:
+    h = _highspy().HighsModelStatus
+    return {h.kOptimal: LPStatus.OPTIMAL, h.kInfeasible: LPStatus.INFEASIBLE,
+            h.kUnbounded: LPStatus.UNBOUNDED}.get(model_status, LPStatus.FAILED)
 
 
 def _new_highs():
+    highspy = _highspy()
     # ``highspy.Highs.__init__`` installs Python callbacks, which makes HiGHS write
     # its banner on stdout before any option can be set; that would corrupt
     # ``--json`` output (and every loky worker would print it).  The underlying
@@ -115,6 +121,7 @@ class ChebyshevLP:
         self.dim = int(dim)
         self.cap = float(cap)
         self._h = _new_highs()
+        highspy = _highspy()
         inf = highspy.kHighsInf
         n = self.dim
         self._h.addVars(n + 1, np.full(n + 1, -inf), np.r_[np.full(n, inf), self.cap])
@@ -200,6 +207,7 @@ class ChebyshevLP:
         box is never smaller than the true one (up to the solver's tolerance).
         """
         self._sync(rows)
+        highspy = _highspy()
         h = self._h
         n = self.dim
         inf = self._inf
@@ -257,11 +265,11 @@ class ChebyshevLP:
         stops with an unknown status, and treating that as "empty" would lose regions."""
         h = self._h
         h.run()
-        status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+        status = _status(h.getModelStatus())
         if status is not LPStatus.OPTIMAL:
             h.clearSolver()
             h.run()
-            status = _STATUS.get(h.getModelStatus(), LPStatus.FAILED)
+            status = _status(h.getModelStatus())
         return status
 
     def solve(self, rows: Sequence[tuple]) -> LPResult:

@@ -76,7 +76,8 @@ class Path:
     def __init__(self, dim: int, cap: float, tol: float, maxrows: int, depth: int, cert: Certifier) -> None:
         self.tol = tol
         self.cert = cert
-        self.lp = ChebyshevLP(dim, cap)
+        self._lp_shape = (dim, cap)
+        self._lp: ChebyshevLP | None = None
         self.rows: list[Row] = []
         self.keys: set = set()
         self.a = np.zeros((maxrows, dim))
@@ -93,6 +94,13 @@ class Path:
         self.bound_proofs = 0
         self._certs: list[dict] = [{} for _ in range(depth)]
         self._points: list[dict] = [{} for _ in range(depth)]
+
+    @property
+    def lp(self) -> ChebyshevLP:
+        """The path's HiGHS model, made on its first LP (the kernel's first layer needs none)."""
+        if self._lp is None:
+            self._lp = ChebyshevLP(*self._lp_shape)
+        return self._lp
 
     def __len__(self) -> int:
         return len(self.rows)

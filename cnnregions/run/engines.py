@@ -22,7 +22,6 @@ from __future__ import annotations
 from ..core.domain import Domain, Plane, Segment
 from ..core.engine import Engine, TreeEngine
 from ..errors import InvalidParameterError
-from ..geometry.count import IntervalEngine, PolygonEngine
 from ..kernel.engine import KernelEngine
 from ..lpsearch.engine import LPEngine
 
@@ -52,7 +51,11 @@ def engine_for(domain: Domain | None, *, certify: bool = False, sink: object = N
     tree engine (checked even where the domain is split geometrically)."""
     check_engine(engine)
     if isinstance(domain, Segment):
+        from ..geometry.count import IntervalEngine  # scipy and flint load here, on first use
+
         return IntervalEngine()
     if isinstance(domain, Plane) and domain.window is not None and not certify and sink is None:
+        from ..geometry.count import PolygonEngine
+
         return PolygonEngine()
     return tree_engine(engine)

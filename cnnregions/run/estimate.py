@@ -205,13 +205,14 @@ class EstimateRun:
                         budget=f"{self.seconds:g} s")
 
     def cancel(self) -> None:
-        """Stop the child process (idempotent; safe from another thread than :meth:`collect`'s)."""
+        """Stop the child process (idempotent; safe from another thread than :meth:`collect`'s).
+
+        SIGKILL, not SIGTERM: the child holds nothing to clean up (its dives go through a pipe this
+        process reads), and a SIGTERM that arrives before the child has reset the handler it
+        inherited (the CLI's, which raises ``KeyboardInterrupt``) can keep it alive for a second."""
         if self._process.is_alive():
-            self._process.terminate()
+            self._process.kill()
             self._process.join(1.0)
-            if self._process.is_alive():  # pragma: no cover - SIGTERM is not ignored by the child
-                self._process.kill()
-                self._process.join(1.0)
 
 
 def _summary(top: Top | None, found: list[Dive], *, network: Network, level: float, started: float,

@@ -10,8 +10,8 @@ In the main process (no multiprocessing parent) it does nothing.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
 import threading
 import time
 
@@ -29,7 +29,10 @@ def exit_with_parent(poll: float = POLL_SECONDS, parent: int | None = None) -> b
     ``parent`` is the pid to watch (by default ``os.getppid()`` now).  A pool that
     passes its own pid also catches a parent killed before the worker got here.
     """
-    if multiprocessing.parent_process() is None:
+    # A process that has not imported multiprocessing is no child of it (a pool's workers run
+    # multiprocessing's own start-up): the main process of a serial count never imports it here.
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None or multiprocessing.parent_process() is None:
         return False
     with _lock:
         pid = os.getpid()

@@ -117,16 +117,16 @@ def test_a_forged_certificate_is_rejected():
     n = 2
     A = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
     b = np.ones(4)  # the square |u| < 1: radius 1
-    T, basis, u, AB, X, y = workspace(n, 4)
+    T, basis, u, AB, X, y, iw = workspace(n, 4)
     ok, t, _ = simplex(A, b, 4, 1.0, T, basis, u)
     assert ok and t == pytest.approx(1.0)
     values = T[:n + 1, 4 + n + 2].copy()
     # claim the rows 0, 1, 2 (not a certificate: no non-negative combination of them vanishes)
     forged = np.array([0, 1, 2])
-    assert prove_empty(A, b, 4, 1.0, forged.copy(), np.ones(3) / 3, AB, X, y) > TOL
+    assert prove_empty(A, b, 4, 1.0, forged.copy(), np.ones(3) / 3, AB, X, y, iw) > TOL
     assert prove_empty_box(A, b, 4, 1.0, forged.copy(), np.ones(3) / 3) > TOL
     # the true optimum's basis bounds t* from above by about 1, not by the tolerance
-    assert prove_empty(A, b, 4, 1.0, basis.copy(), values, AB, X, y) >= 1.0 - 1e-9
+    assert prove_empty(A, b, 4, 1.0, basis.copy(), values, AB, X, y, iw) >= 1.0 - 1e-9
     # a point outside a row is not a centre: decide never returns it
     answer, _, radius, ws = _decide(A, b - 1.5)
     assert answer in (EMPTY, BOXED)
