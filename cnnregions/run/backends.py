@@ -15,7 +15,7 @@ import queue
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import Self
+from typing import Any, Self
 
 from ..core.problem import SearchProblem
 from ..errors import InvalidParameterError
@@ -101,7 +101,7 @@ class Pool:
         self._pending: set = set()
         self._executor = None
         self._finished: queue.SimpleQueue = queue.SimpleQueue()  # local futures, as they finish
-        self._completed = None  # dask's as_completed, once a task is submitted to the cluster
+        self._completed: Any = None  # dask's as_completed, once a task is submitted to the cluster
         if client is not None:
             # The problem is sent to every worker once; tasks carry only their nodes.
             self._problem = client.scatter(problem, broadcast=True, hash=False)
@@ -138,7 +138,7 @@ class Pool:
         every pending task per result, which would cost the parent O(tasks) each time)."""
         if self._client is not None:
             while self._pending:
-                done = self._completed.next_batch(block=True)  # type: ignore[attr-defined]
+                done = self._completed.next_batch(block=True)
                 self._pending.difference_update(done)
                 ordered = sorted(done, key=lambda f: f.key)  # any order is right; this one is reproducible
                 yield from self._client.gather(ordered)
