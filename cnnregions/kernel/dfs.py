@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from ..core.problem import CANCELLATION
+from .certified import bound_neuron, leaf_inside
 from .lp import EMPTY, NONEMPTY
 from .sides import neuron_row, side
 from .state import BUDGET, DONE, FULL, IS, OK, QUESTION
@@ -39,6 +40,7 @@ SMALL_VALUE = 1e-12
 
 _SP, _PLEN, _NODES, _REGIONS, _KLPS, _HLPS = IS.SP, IS.PLEN, IS.NODES, IS.REGIONS, IS.KLPS, IS.HLPS
 _RCOUNT, _NANS, _QKIND, _QID, _UNRES, _XN = IS.RCOUNT, IS.NANS, IS.QKIND, IS.QID, IS.UNRESOLVED, IS.XN
+_LEAF = IS.LEAF
 
 
 @njit(cache=True)
@@ -63,19 +65,25 @@ def _path_push(st, a, b, rid):
 def _clear_answers(st):
     st.I[_NANS] = 0
     st.ALAYER[:] = False
+    st.I[_LEAF] = 0
 
 
 @njit(cache=True)
 def _compute_layer(st, l):
     """Layer ``l``'s maps on the current region from layer ``l - 1``'s and the pattern (``Layers.enter``);
-    returns True if cancellation flagged a neuron constant."""
+    returns True if cancellation flagged a neuron constant (certified counts: a neuron whose exact
+    map may be constant, :func:`.certified.bound_neuron`)."""
     s0, s1, s2 = st.STARTS[l - 1], st.STARTS[l], st.STARTS[l + 1]
     dim = st.LA.shape[1]
     flagged = False
+    certify = st.FP[3] > 0.0
     for j in range(s1, s2):
         na = 0.0
         nc = abs(st.CB[j])
         c = st.CB[j]
+        ea = 0.0
+        ec = 0.0
+        linked = False
         for q in range(dim):
             st.LA[j, q] = 0.0
         for p in range(s0, s1):
@@ -83,6 +91,7 @@ def _compute_layer(st, l):
                 w = st.MM[j, p - s0]
                 aw = st.AMM[j, p - s0]
                 if w != 0.0:
+                    linked = True
                     for q in range(dim):
                         st.LA[j, q] += w * st.LA[p, q]
                 c += w * st.LC[p]
@@ -91,6 +100,8 @@ def _compute_layer(st, l):
                     norm += st.LA[p, q] * st.LA[p, q]
                 na += aw * np.sqrt(norm)
                 nc += aw * abs(st.LC[p])
+                ea += aw * st.EA[p]
+                ec += aw * st.EC[p]
         st.LC[j] = c
         norm = 0.0
         for q in range(dim):
@@ -103,7 +114,10 @@ def _compute_layer(st, l):
         st.CH[j] = c / safe
         st.CONST[j] = const
         st.ACT[j] = c > CANCELLATION * nc
-        flagged = flagged or const
+        if certify:  # bounds against the exact map; Python decides maps that may be constant
+            flagged = bound_neuron(st, j, s1 - s0, na, nc, ea, ec, safe, const, linked) or flagged
+        else:
+            flagged = flagged or const
     if not flagged:
         for j in range(s1, s2):
             for q in range(dim):
@@ -305,9 +319,14 @@ def _step(st, top, detail):
         return QUESTION
     nodes += passed
     if k == n:
+        if st.FP[3] > 0.0 and st.I[_LEAF] == 0 and not leaf_inside(st, w):
+            st.QC[:] = w  # a certified count: Python checks the region exactly
+            st.I[_QKIND] = 4
+            return QUESTION
         st.I[_SP] = top
         st.I[_NODES] += nodes
-        _emit(st, w, r, detail)
+        if st.I[_LEAF] != 2:
+            _emit(st, w, r, detail)
         _clear_answers(st)
         return OK
     if branch(st, k, w, r) == QUESTION:

@@ -3,7 +3,8 @@
 Mirrors :meth:`cnnregions.lpsearch.path.Path.side`: a remembered emptiness
 certificate (its support still on the path, the layer's maps unchanged), a probe,
 a remembered interior point, an answer Python gave in this step, then an LP
-(:func:`.lp.decide`); what the LP cannot prove becomes a question for Python.
+(:func:`.lp.decide`; in a certified count :func:`.certified.decide_exact`); what the LP
+cannot prove becomes a question for Python.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .certified import EXACT, decide_exact
 from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide
 from .proofs import row_slack
 from .state import IS, MEMORY, QUESTION
@@ -21,7 +23,7 @@ __all__ = ["neuron_row", "side"]
 NEAR_FACTOR = 100.0
 
 _PLEN, _KLPS, _NANS, _QKIND, _QM, _QID = IS.PLEN, IS.KLPS, IS.NANS, IS.QKIND, IS.QM, IS.QID
-_CERTS, _PROBES, _UNRES, _BOXED = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.BOXED
+_CERTS, _PROBES, _UNRES, _BOXED, _EXACT = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.BOXED, IS.EXACT
 
 
 @njit(cache=True)
@@ -42,6 +44,17 @@ def _remember_point(st, mi, serial, c, t):
     st.PR[mi, e] = t
     st.PSER[mi, e] = serial
     st.PNEXT[mi] = (e + 1) % MEMORY
+
+
+@njit(cache=True)
+def _remember_support(st, mi, serial, ids, n):
+    """Remember that the rows ``ids[:n]`` and row ``mi`` leave no room (while the layer's maps hold)."""
+    e = st.CNEXT[mi]
+    for q in range(n):
+        st.CID[mi, e, q] = ids[q]
+    st.CLEN[mi, e] = n
+    st.CSER[mi, e] = serial
+    st.CNEXT[mi] = (e + 1) % MEMORY
 
 
 @njit(cache=True)
@@ -79,6 +92,9 @@ def side(st, a, b, rid, l, probe, has_probe, out):
     for q in range(st.I[_NANS]):
         if st.AID[q] == rid:
             if st.AEMPTY[q]:
+                if st.ASN[q] >= 0:  # an exact certificate's support (certified counts): remembered once
+                    _remember_support(st, mi, serial, st.ASUP[q], st.ASN[q])
+                    st.ASN[q] = -1
                 return EMPTY, st.AT[q]
             out[:] = st.AC[q]
             _remember_point(st, mi, serial, out, st.AT[q])
@@ -91,6 +107,11 @@ def side(st, a, b, rid, l, probe, has_probe, out):
     st.LPB[p] = b
     if st.FP[2] > 0.0:  # every LP to HiGHS (a check of the hand-over)
         answer, t, radius = UNDECIDED, 0.0, 0.0
+    elif st.FP[3] > 0.0:  # a certified count: "empty" only when proven exactly (.certified)
+        st.I[_KLPS] += 1
+        answer, t, radius = decide_exact(st, m, rid)
+        if answer == EMPTY:
+            st.I[_EXACT] += 1
     else:
         st.I[_KLPS] += 1
         answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X,
@@ -103,16 +124,13 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         if answer == BOXED:
             st.I[_BOXED] += 1
         if t <= 0.0:
-            e = st.CNEXT[mi]
             n = 0
             for i in range(st.BASIS.shape[0]):
                 col = st.BASIS[i]
                 if col < p:
-                    st.CID[mi, e, n] = st.PID[col]
+                    st.SUP[n] = st.PID[col]
                     n += 1
-            st.CLEN[mi, e] = n
-            st.CSER[mi, e] = serial
-            st.CNEXT[mi] = (e + 1) % MEMORY
+            _remember_support(st, mi, serial, st.SUP, n)
         if -NEAR_FACTOR * tol < t <= tol:
             st.I[_UNRES] += 1
         if t > st.F[1]:
@@ -120,7 +138,7 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         return EMPTY, t
     st.QA[:m] = st.LPA[:m]
     st.QB[:m] = st.LPB[:m]
-    st.I[_QKIND] = 1
+    st.I[_QKIND] = 3 if answer == EXACT else 1
     st.I[_QM] = m
     st.I[_QID] = rid
     return QUESTION, 0.0

@@ -29,7 +29,10 @@ OK, DONE, BUDGET, FULL, QUESTION = 0, 1, 2, 3, 4
 MEMORY = 8
 
 class KState(NamedTuple):
-    """The kernel's state (a named tuple of arrays: numba passes it by reference, Python owns it)."""
+    """The kernel's state (a named tuple of arrays: numba passes it by reference, Python owns it).
+
+    ``FP = (tol, cap, highs_only, certify)``; ``F = (min radius, max rejected, the exact question's t)``.
+    """
 
     # the problem (read only)
     MM: np.ndarray
@@ -106,13 +109,28 @@ class KState(NamedTuple):
     X: np.ndarray
     Y: np.ndarray
     SCR: np.ndarray
+    # certified counts: bounds of the float rows against the exact rows (.rowbounds), the exact question
+    EA: np.ndarray
+    EC: np.ndarray
+    ENA: np.ndarray
+    ENC: np.ndarray
+    ERB: np.ndarray
+    LEA: np.ndarray
+    LEB: np.ndarray
+    QS: np.ndarray
+    QY: np.ndarray
+    QC: np.ndarray
+    ASUP: np.ndarray
+    ASN: np.ndarray
+    SUP: np.ndarray
 
 
 FIELDS = KState._fields
 
 
 class IS:
-    """Indices of the integer counters ``KState.I`` (the float ones: ``F[0]`` min radius, ``F[1]`` max rejected)."""
+    """Indices of the integer counters ``KState.I`` (the float ones: ``F[0]`` min radius, ``F[1]`` max rejected,
+    ``F[2]`` the radius of an exact question)."""
 
     SP = 0          # stack size
     PLEN = 1        # rows on the path
@@ -122,7 +140,7 @@ class IS:
     HLPS = 5        # LPs handed to HiGHS
     RCOUNT = 6      # regions in the buffer
     NANS = 7        # answers held for the current step
-    QKIND = 8       # 1: a side for HiGHS, 2: a layer's constant neurons
+    QKIND = 8       # 1: a side for HiGHS, 2: a layer's constant neurons, 3: a side to decide exactly, 4: a region
     QM = 9          # rows of the question
     QID = 10        # the row id (side) or the layer (constant neurons)
     CERTS = 11      # sides proven empty by a remembered certificate
@@ -130,13 +148,17 @@ class IS:
     UNRESOLVED = 13  # float decisions near a threshold (as Certifier.radius / coefficients)
     XN = 14         # children of the last branching step
     BOXED = 15      # sides proven empty for centres in the box (lp.prove_empty_box)
-    SIZE = 16
+    QSN = 16        # certified counts: rows in the support of the exact question (QS, QY)
+    LEAF = 17       # certified counts: the pending region's answer (1: count it, 2: drop it)
+    EXACT = 18      # certified counts: sides proven exactly empty in the kernel
+    SIZE = 19
 
 
 def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: int, highs_only: bool = False) -> KState:
     """Fresh arrays for ``problem``; ``layer0`` is the first layer's ``(a, c, nhat, chat, const, active)``
     as the reference search computes it (cancellation and box screening decided in Python).
-    ``highs_only`` hands every LP to HiGHS (``FP = (tol, cap, highs_only)``)."""
+    ``highs_only`` hands every LP to HiGHS; ``problem.certify`` proves every decision (``FP[3]``), with
+    the first layer's and the domain's row bounds filled in by :func:`.rowbounds.fill_first_layer`."""
     maps, starts = problem.maps, problem.starts
     n, dim, depth = problem.n_neurons, problem.dim, len(maps)
     width = max([1] + [M.shape[1] for M, _ in maps[1:]])
@@ -164,7 +186,7 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
     d = dim + 1
     arrays = dict(
         MM=MM, AMM=np.abs(MM), CB=CB, STARTS=np.array(starts, dtype=np.int64), LAYER=layer_of, BOUND=bound,
-        RA=RA, RB=RB, FP=np.array([problem.tol, problem.cap, float(highs_only)]),
+        RA=RA, RB=RB, FP=np.array([problem.tol, problem.cap, float(highs_only), float(problem.certify)]),
         LA=LA, LC=LC, NH=NH, CH=CH, CONST=CONST, ACT=ACT, LSER=np.zeros(depth, dtype=np.int64),
         ALAYER=np.zeros(depth, dtype=np.bool_),
         PA=np.zeros((maxrows, dim)), PB=np.zeros(maxrows), PID=np.zeros(maxrows, dtype=np.int64),
@@ -172,7 +194,7 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
         SK=np.zeros(stack, dtype=np.int64), SLEN=np.zeros(stack, dtype=np.int64),
         SACT=np.zeros(stack, dtype=np.int64), SROW=np.zeros(stack, dtype=np.int64),
         SRA=np.zeros((stack, dim)), SRB=np.zeros(stack), SC=np.zeros((stack, dim)), SR=np.zeros(stack),
-        PAT=np.zeros(n, dtype=np.bool_), I=np.zeros(IS.SIZE, dtype=np.int64), F=np.array([np.inf, 0.0]),
+        PAT=np.zeros(n, dtype=np.bool_), I=np.zeros(IS.SIZE, dtype=np.int64), F=np.array([np.inf, 0.0, 0.0]),
         CID=np.zeros((2 * n, MEMORY, d), dtype=np.int64), CLEN=np.zeros((2 * n, MEMORY), dtype=np.int64),
         CSER=np.full((2 * n, MEMORY), -1, dtype=np.int64), CNEXT=np.zeros(2 * n, dtype=np.int64),
         PC=np.zeros((2 * n, MEMORY, dim)), PR=np.zeros((2 * n, MEMORY)),
@@ -188,5 +210,10 @@ def new_state(problem: SearchProblem, layer0: tuple[np.ndarray, ...], buffer: in
         T=np.zeros((d + 1, maxrows + 1 + d + 2)), BASIS=np.zeros(d, dtype=np.int64), U=np.zeros(dim),
         AB=np.zeros((d, d)), X=np.zeros((d, d)), Y=np.zeros(d),
         SCR=np.zeros((4, dim)),
+        EA=np.zeros(n), EC=np.zeros(n), ENA=np.zeros(n), ENC=np.zeros(n), ERB=np.zeros(rows),
+        LEA=np.zeros(maxrows + 1), LEB=np.zeros(maxrows + 1),
+        QS=np.zeros(d, dtype=np.int64), QY=np.zeros(d), QC=np.zeros(dim),
+        ASUP=np.zeros((ids + 2, d), dtype=np.int64), ASN=np.full(ids + 2, -1, dtype=np.int64),
+        SUP=np.zeros(d, dtype=np.int64),
     )
     return KState(**arrays)
