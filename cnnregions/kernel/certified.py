@@ -10,7 +10,8 @@ computed, :func:`bound_neuron`).  With them:
 - an *empty* side is proven exactly empty when the dual basis of its LP proves,
   for every row set within the bounds, a Chebyshev radius ``<= 0``
   (:func:`.proofs.prove_empty_near`): the exact multipliers are then a Motzkin
-  certificate of the exact rows.  A side the kernel cannot prove so (a degenerate
+  certificate of the exact rows; or when its support, written exactly over the
+  neurons of the layer before (:func:`prove_lifted`), has such multipliers.  A side the kernel cannot prove so (a degenerate
   support, a radius in ``(0, tol]``: a tiny side is a region when certified) is a
   question for Python's exact checks (``ExactChecks.side_empty``, with the LP's
   support, centre and radius), never a "boxed" proof;
@@ -34,10 +35,10 @@ import numpy as np
 from numba import njit
 
 from .lp import EMPTY, MARGIN, UNDECIDED, prove_centre, simplex
-from .proofs import EPS, gamma, prove_empty_near, row_slack
+from .proofs import EPS, gamma, prove_empty, prove_empty_near, row_slack
 from .state import IS
 
-__all__ = ["EXACT", "bound_neuron", "decide_exact", "leaf_inside", "row_bounds"]
+__all__ = ["EXACT", "bound_neuron", "decide_exact", "leaf_inside", "prove_lifted", "row_bounds"]
 
 #: Answer of :func:`decide_exact`: the side is to be decided exactly (a question for Python).
 EXACT = 4
@@ -125,7 +126,7 @@ def decide_exact(st, m, rid):
     values = st.T[:n + 1, m + n + 2]
     ns = 0
     for i in range(n + 1):
-        if st.BASIS[i] < m and values[i] > 0.0:
+        if st.BASIS[i] < m and values[i] > 1e-12:  # as the proofs' supports
             st.QS[ns] = st.BASIS[i]
             st.QY[ns] = values[i]
             ns += 1
@@ -136,6 +137,79 @@ def decide_exact(st, m, rid):
         for k in range(m - 1):
             st.LEA[k], st.LEB[k] = row_bounds(st, st.PID[k])
         st.LEA[m - 1], st.LEB[m - 1] = row_bounds(st, rid)
-        if prove_empty_near(A, b, m, cap, st.BASIS, values, st.AB, st.X, st.Y, st.LEA[:m], st.LEB[:m]) <= 0.0:
+        proven = prove_empty_near(A, b, m, cap, st.BASIS, values, st.AB, st.X, st.Y, st.LEA[:m], st.LEB[:m]) <= 0.0
+        if proven or prove_lifted(st, m, rid, ns):
+            for i in range(n + 1):  # the support to remember: the LP's
+                st.BASIS[i] = st.QS[i] if i < ns else m + 1 + n
             return EMPTY, t, 0.0
     return EXACT, t, 0.0
+
+
+@njit(cache=True)
+def _row_of(st, m, rid, k):
+    """The id of LP row ``k`` (the path's rows, then the side ``rid``)."""
+    return rid if k == m - 1 else st.PID[k]
+
+
+@njit(cache=True)
+def prove_lifted(st, m, rid, ns):
+    """Prove the rows of the support ``QS[:ns]`` exactly empty through the network's own relations.
+
+    On the current region, a neuron ``j`` of layer ``L`` is exactly
+    ``z_j = sum_p M_jp z_p + c_j`` over the active neurons ``p`` of layer ``L - 1``, with the
+    float weights themselves (exact).  When every row of the support is a neuron of layer
+    ``L`` or ``L - 1``, each is an exact vector over the symbols ``z_p`` (and a constant);
+    multipliers ``y > 0`` with ``sum_k y_k g_k = 0`` over the symbols and ``sum_k y_k c_k <= 0``
+    make ``sum_k y_k (row k)`` a constant ``<= 0`` everywhere: a Motzkin certificate.  They are
+    proven by :func:`.proofs.prove_empty` on the (exact) lifted rows, which need no bound.
+    This covers the supports that are degenerate in the search coordinates because a deeper
+    neuron's hyperplane is a combination of few hyperplanes of the layer before.
+    """
+    R = st.RA.shape[0]
+    dim = st.U.shape[0]
+    top = -1
+    low = st.LAYER.shape[0]
+    for i in range(ns):
+        r = _row_of(st, m, rid, st.QS[i])
+        if r < R:
+            return False
+        layer = st.LAYER[(r - R) // 2]
+        top = max(top, layer)
+        low = min(low, layer)
+    if top < 1 or low < top - 1:
+        return False
+    s0, s1 = st.STARTS[top - 1], st.STARTS[top]
+    column = np.full(s1 - s0, -1, dtype=np.int64)
+    nj = 0
+    for i in range(ns):
+        r = _row_of(st, m, rid, st.QS[i])
+        j = (r - R) // 2
+        if st.LAYER[j] == top - 1:
+            if column[j - s0] < 0:
+                column[j - s0] = nj
+                nj += 1
+        else:
+            for p in range(s0, s1):
+                if st.PAT[p] and st.MM[j, p - s0] != 0.0 and column[p - s0] < 0:
+                    column[p - s0] = nj
+                    nj += 1
+        if nj > dim:
+            return False
+    if ns != nj + 1:
+        return False
+    G = np.zeros((ns, nj))
+    c = np.zeros(ns)
+    for i in range(ns):
+        r = _row_of(st, m, rid, st.QS[i])
+        j = (r - R) // 2
+        sign = 1.0 if (r - R) % 2 == 1 else -1.0
+        if st.LAYER[j] == top - 1:
+            G[i, column[j - s0]] = sign
+        else:
+            for p in range(s0, s1):
+                if st.PAT[p] and st.MM[j, p - s0] != 0.0:
+                    G[i, column[p - s0]] = sign * st.MM[j, p - s0]
+            c[i] = sign * st.CB[j]
+    basis = np.arange(ns)
+    ones = np.ones(ns)
+    return prove_empty(G, c, ns, 1.0, basis, ones, st.AB, st.X, st.Y) <= 0.0

@@ -140,6 +140,9 @@ class KernelSearch:
                 if self._exact is None:  # float mode: decisions near a threshold (certified: all proven)
                     self.cert.unresolved += int(st.I[IS.UNRESOLVED])
                 st.I[IS.UNRESOLVED] = 0
+            if st.I[IS.EXACT]:  # certified: emptiness proven exactly in the kernel (each a Motzkin certificate)
+                self.cert.certificates += int(st.I[IS.EXACT])
+                st.I[IS.EXACT] = 0
             if status != dfs.QUESTION:
                 return status
             kind = st.I[IS.QKIND]
