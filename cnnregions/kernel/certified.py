@@ -57,7 +57,7 @@ def row_bounds(st, rid):
 
 
 @njit(cache=True)
-def bound_neuron(st, j, width, na, nc, ea, ec, safe, const, linked):
+def bound_neuron(st, j, width, na, nc, ea, ec, safe, const, linked):  # noqa: PLR0913  the sums of one loop
     """Bounds of neuron ``j`` just computed by ``dfs._compute_layer``; True if Python must decide it.
 
     ``LA[j] = sum_p M_jp LA[p]`` over the ``width`` neurons of the layer before, in

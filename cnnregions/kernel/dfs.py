@@ -114,10 +114,9 @@ def _compute_layer(st, l):
         st.CH[j] = c / safe
         st.CONST[j] = const
         st.ACT[j] = c > CANCELLATION * nc
-        if certify:  # bounds against the exact map; Python decides maps that may be constant
-            flagged = bound_neuron(st, j, s1 - s0, na, nc, ea, ec, safe, const, linked) or flagged
-        else:
-            flagged = flagged or const
+        # Certified counts: bounds against the exact map; Python decides maps that may be constant.
+        asks = bound_neuron(st, j, s1 - s0, na, nc, ea, ec, safe, const, linked) if certify else const
+        flagged = flagged or asks
     if not flagged:
         for j in range(s1, s2):
             for q in range(dim):

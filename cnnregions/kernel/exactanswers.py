@@ -14,16 +14,17 @@ import math
 
 import numpy as np
 
-from ..certify.certifier import ExactChecks
+from ..certify.certifier import Certifier
 from .state import IS, KState
 
 __all__ = ["ExactAnswers"]
 
 
 class ExactAnswers:
-    """The exact checks ``cert`` answering the questions of the kernel state ``st`` (``rows`` domain rows)."""
+    """The exact checks ``cert`` (:class:`~cnnregions.certify.certifier.ExactChecks`) answering the
+    questions of the kernel state ``st`` (``rows`` domain rows)."""
 
-    def __init__(self, st: KState, cert: ExactChecks, rows: int) -> None:
+    def __init__(self, st: KState, cert: Certifier, rows: int) -> None:
         self.st = st
         self.cert = cert
         self.rows = rows

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..certify.dyadic import as_ints, shift
 from ..core.problem import SearchProblem
+from ..errors import InvalidParameterError
 
 __all__ = ["fill_first_layer"]
 
@@ -52,6 +53,8 @@ def fill_first_layer(st, problem: SearchProblem, layer0: tuple[np.ndarray, ...])
     ``layer0`` is the first layer as the kernel holds it: ``(a, c, nhat, chat, const, active)``.
     """
     net = problem.exact
+    if net is None:
+        raise InvalidParameterError("The problem's 'exact' network must be set for a certified count. Got None instead.")
     a, c, nhat, chat = (np.asarray(v, dtype=np.float64) for v in layer0[:4])
     s0, s1 = problem.starts[0], problem.starts[1]
     P, e1 = net.first_map()  # exact rows (a_v, b) * 2**e1, in v
