@@ -10,8 +10,10 @@ computed, :func:`bound_neuron`).  With them:
 - an *empty* side is proven exactly empty when the dual basis of its LP proves,
   for every row set within the bounds, a Chebyshev radius ``<= 0``
   (:func:`.proofs.prove_empty_near`): the exact multipliers are then a Motzkin
-  certificate of the exact rows; or when its support, written exactly over the
-  neurons of the layer before (:func:`prove_lifted`), has such multipliers.  A side the kernel cannot prove so (a degenerate
+  certificate of the exact rows (coordinates where every row of the support is exactly
+  zero, as in a convolution's receptive field, are left out: ``NZ``); or when its
+  support, written over the neurons of a layer below it (:func:`prove_lifted`), has such
+  multipliers.  A side the kernel cannot prove so (a degenerate
   support, a radius in ``(0, tol]``: a tiny side is a region when certified) is a
   question for Python's exact checks (``ExactChecks.side_empty``, with the LP's
   support, centre and radius), never a "boxed" proof;
@@ -35,25 +37,39 @@ import numpy as np
 from numba import njit
 
 from .lp import EMPTY, MARGIN, UNDECIDED, prove_centre, simplex
-from .proofs import EPS, gamma, prove_empty, prove_empty_near, row_slack
-from .state import IS
+from .proofs import EPS, gamma, prove_empty_near, row_slack
+from .state import IS, XS
 
-__all__ = ["EXACT", "bound_neuron", "decide_exact", "leaf_inside", "prove_lifted", "row_bounds"]
+__all__ = ["EXACT", "bound_neuron", "decide_exact", "leaf_inside", "prove_lifted"]
 
 #: Answer of :func:`decide_exact`: the side is to be decided exactly (a question for Python).
 EXACT = 4
 
 _QSN, _PLEN = IS.QSN, IS.PLEN
+_EA, _EC, _ENA, _ENC, _ERB, _LEA, _LEB, _QY, _QC = XS.EA, XS.EC, XS.ENA, XS.ENC, XS.ERB, XS.LEA, XS.LEB, XS.QY, XS.QC
+_NZ, _LNZ, _QS = XS.NZ, XS.LNZ, XS.QS
 
 
 @njit(cache=True)
-def row_bounds(st, rid):
-    """``(ea, eb)``: the bound on the row of id ``rid`` against its exact row (entries of ``a``, and ``b``)."""
-    R = st.RA.shape[0]
-    if rid < R:
-        return 0.0, st.ERB[rid]
-    j = (rid - R) // 2
-    return st.ENA[j], st.ENC[j]
+def _lp_bounds(PID, rid, m, R, RA, ERB, ENA, ENC, NZ, LEA, LEB, LNZ):  # noqa: PLR0913  arrays, not the state
+    """Bounds and masks of the LP's rows (the path's, then the side ``rid``) into ``LEA, LEB, LNZ``.
+
+    Takes the arrays it reads, not the state: a call with the whole state copies all of it."""
+    for k in range(m):
+        r = rid if k == m - 1 else PID[k]
+        if r < R:
+            LEA[k] = 0.0
+            LEB[k] = ERB[r]
+            mask = np.int64(0)
+            for q in range(RA.shape[1]):
+                if RA[r, q] != 0.0:
+                    mask |= np.int64(1) << q
+            LNZ[k] = mask
+        else:
+            j = (r - R) // 2
+            LEA[k] = ENA[j]
+            LEB[k] = ENC[j]
+            LNZ[k] = NZ[j]
 
 
 @njit(cache=True)
@@ -70,19 +86,19 @@ def bound_neuron(st, j, width, na, nc, ea, ec, safe, const, linked):  # noqa: PL
     """
     g = gamma(width + 4)
     grow = 1.0 + 4.0 * g
-    st.EA[j] = (g * na + ea) * grow + 1e-300
-    st.EC[j] = (g * nc + ec) * grow + 1e-300
+    st.XF[_EA, j] = (g * na + ea) * grow + 1e-300
+    st.XF[_EC, j] = (g * nc + ec) * grow + 1e-300
     largest = 0.0
     for q in range(st.NH.shape[1]):
         largest = max(largest, abs(st.NH[j, q]))
-    st.ENA[j] = (st.EA[j] / safe + EPS * largest) * (1.0 + 4.0 * EPS)
-    st.ENC[j] = (st.EC[j] / safe + EPS * abs(st.CH[j])) * (1.0 + 4.0 * EPS)
+    st.XF[_ENA, j] = (st.XF[_EA, j] / safe + EPS * largest) * (1.0 + 4.0 * EPS)
+    st.XF[_ENC, j] = (st.XF[_EC, j] / safe + EPS * abs(st.CH[j])) * (1.0 + 4.0 * EPS)
     if const:
         return linked
     largest = 0.0
     for q in range(st.LA.shape[1]):
         largest = max(largest, abs(st.LA[j, q]))
-    return not largest > st.EA[j]  # the exact gradient may be zero
+    return not largest > st.XF[_EA, j]  # the exact gradient may be zero
 
 
 @njit(cache=True)
@@ -93,9 +109,16 @@ def leaf_inside(st, w):
     for q in range(dim):
         w1 += abs(w[q])
     grow = 1.0 + 2.0 * gamma(dim + 4)
+    R = st.RA.shape[0]
+    PID, PA, PB = st.PID, st.PA, st.PB
+    ENA, ENC, ERB = st.XF[_ENA], st.XF[_ENC], st.XF[_ERB]
     for p in range(st.I[_PLEN]):
-        ea, eb = row_bounds(st, st.PID[p])
-        _, low = row_slack(st.PA[p], st.PB[p], w)
+        r = PID[p]
+        if r < R:
+            ea, eb = 0.0, ERB[r]
+        else:
+            ea, eb = ENA[(r - R) // 2], ENC[(r - R) // 2]
+        _, low = row_slack(PA[p], PB[p], w)
         if not low - (ea * w1 + eb) * grow > 0.0:
             return False
     return True
@@ -113,6 +136,7 @@ def decide_exact(st, m, rid):
     """
     tol = st.FP[0]
     cap = st.FP[1]
+    R = st.RA.shape[0]
     A, b = st.LPA, st.LPB
     ok, t, _ = simplex(A, b, m, cap, st.T, st.BASIS, st.U)
     if ok == 0 or not np.isfinite(t):
@@ -127,28 +151,75 @@ def decide_exact(st, m, rid):
     ns = 0
     for i in range(n + 1):
         if st.BASIS[i] < m and values[i] > 1e-12:  # as the proofs' supports
-            st.QS[ns] = st.BASIS[i]
-            st.QY[ns] = values[i]
+            st.XI[_QS, ns] = st.BASIS[i]
+            st.XF[_QY, ns] = values[i]
             ns += 1
     st.I[_QSN] = ns
-    st.QC[:] = st.U
+    st.XF[_QC, :n] = st.U
     st.F[2] = t
     if t < 0.0:
-        for k in range(m - 1):
-            st.LEA[k], st.LEB[k] = row_bounds(st, st.PID[k])
-        st.LEA[m - 1], st.LEB[m - 1] = row_bounds(st, rid)
-        proven = prove_empty_near(A, b, m, cap, st.BASIS, values, st.AB, st.X, st.Y, st.LEA[:m], st.LEB[:m]) <= 0.0
+        XF, XI = st.XF, st.XI
+        _lp_bounds(st.PID, rid, m, R, st.RA, XF[_ERB], XF[_ENA], XF[_ENC], XI[_NZ], XF[_LEA], XF[_LEB], XI[_LNZ])
+        proven = prove_empty_near(A, b, m, cap, st.BASIS, values, st.AB, st.X, st.Y, XF[_LEA, :m], XF[_LEB, :m],
+                                  XI[_LNZ, :m]) <= 0.0
         if proven or prove_lifted(st, m, rid, ns):
             for i in range(n + 1):  # the support to remember: the LP's
-                st.BASIS[i] = st.QS[i] if i < ns else m + 1 + n
+                st.BASIS[i] = st.XI[_QS, i] if i < ns else m + 1 + n
             return EMPTY, t, 0.0
     return EXACT, t, 0.0
 
 
 @njit(cache=True)
-def _row_of(st, m, rid, k):
-    """The id of LP row ``k`` (the path's rows, then the side ``rid``)."""
-    return rid if k == m - 1 else st.PID[k]
+def _unfold(LAYER, STARTS, MM, CB, PAT, j, b, v, e, work):  # noqa: PLR0913  arrays, not the state
+    """Neuron ``j``'s map on the current region over the neurons of layer ``b`` (at most its own):
+    coefficients into ``v`` with bounds ``e`` (layer ``b``'s width), returns ``(constant, its bound)``.
+
+    One layer down is exact (the float weights themselves); each further layer composes in
+    floats, bounded as :func:`bound_neuron` bounds the maps.
+    """
+    l = LAYER[j]
+    sb = STARTS[b]
+    if l == b:
+        v[:] = 0.0
+        e[:] = 0.0
+        v[j - sb] = 1.0
+        return 0.0, 0.0
+    s = STARTS[l - 1]
+    cur, cerr, nxt, nerr = work[0], work[1], work[2], work[3]
+    for p in range(STARTS[l] - s):
+        cur[p] = MM[j, p] if PAT[s + p] else 0.0
+        cerr[p] = 0.0
+    c = CB[j]
+    ec = 0.0
+    level = l - 1
+    while level > b:
+        s_cur, s_prev = STARTS[level], STARTS[level - 1]
+        wc, wp = STARTS[level + 1] - s_cur, s_cur - s_prev
+        g = gamma(wc + 4)
+        grow = 1.0 + 4.0 * g
+        total, mag, err = c, abs(c), ec
+        for q in range(wc):
+            total += cur[q] * CB[s_cur + q]
+            mag += abs(cur[q] * CB[s_cur + q])
+            err += cerr[q] * abs(CB[s_cur + q])
+        c, ec = total, (g * mag + err) * grow
+        for r in range(wp):
+            acc, mag, err = 0.0, 0.0, 0.0
+            if PAT[s_prev + r]:
+                for q in range(wc):
+                    m = MM[s_cur + q, r]
+                    acc += cur[q] * m
+                    mag += abs(cur[q] * m)
+                    err += cerr[q] * abs(m)
+            nxt[r] = acc
+            nerr[r] = (g * mag + err) * grow
+        for r in range(wp):
+            cur[r], cerr[r] = nxt[r], nerr[r]
+        level -= 1
+    w = STARTS[b + 1] - sb
+    v[:] = cur[:w]
+    e[:] = cerr[:w]
+    return c, ec
 
 
 @njit(cache=True)
@@ -156,60 +227,67 @@ def prove_lifted(st, m, rid, ns):
     """Prove the rows of the support ``QS[:ns]`` exactly empty through the network's own relations.
 
     On the current region, a neuron ``j`` of layer ``L`` is exactly
-    ``z_j = sum_p M_jp z_p + c_j`` over the active neurons ``p`` of layer ``L - 1``, with the
-    float weights themselves (exact).  When every row of the support is a neuron of layer
-    ``L`` or ``L - 1``, each is an exact vector over the symbols ``z_p`` (and a constant);
-    multipliers ``y > 0`` with ``sum_k y_k g_k = 0`` over the symbols and ``sum_k y_k c_k <= 0``
-    make ``sum_k y_k (row k)`` a constant ``<= 0`` everywhere: a Motzkin certificate.  They are
-    proven by :func:`.proofs.prove_empty` on the (exact) lifted rows, which need no bound.
-    This covers the supports that are degenerate in the search coordinates because a deeper
-    neuron's hyperplane is a combination of few hyperplanes of the layer before.
+    ``z_j = sum_p M_jp z_p + c_j`` over the active neurons ``p`` of layer ``L - 1``.  Written over
+    the neurons of a layer ``b`` below every row of the support (:func:`_unfold`: exact one layer
+    down, bounded further down), each row is a vector over the symbols ``z_p`` and a constant;
+    multipliers ``y > 0`` with ``sum_k y_k g_k = 0`` over the symbols and ``sum_k y_k c_k <= 0``,
+    for the exact vectors, make ``sum_k y_k (row k)`` a constant ``<= 0`` everywhere: a Motzkin
+    certificate.  :func:`.proofs.prove_empty_near` proves them when the lifted system is square.
+    This covers the supports that are degenerate in the search coordinates because the region
+    has few active neurons in some layer, so that deeper hyperplanes are combinations of few.
     """
     R = st.RA.shape[0]
-    dim = st.U.shape[0]
+    LAYER, STARTS, MM, CB, PAT = st.LAYER, st.STARTS, st.MM, st.CB, st.PAT
+    rows = np.empty(ns, dtype=np.int64)
     top = -1
-    low = st.LAYER.shape[0]
+    low = LAYER.shape[0]
     for i in range(ns):
-        r = _row_of(st, m, rid, st.QS[i])
+        k = st.XI[_QS, i]
+        r = rid if k == m - 1 else st.PID[k]
         if r < R:
             return False
-        layer = st.LAYER[(r - R) // 2]
+        rows[i] = r
+        layer = LAYER[(r - R) // 2]
         top = max(top, layer)
         low = min(low, layer)
-    if top < 1 or low < top - 1:
-        return False
-    s0, s1 = st.STARTS[top - 1], st.STARTS[top]
-    column = np.full(s1 - s0, -1, dtype=np.int64)
-    nj = 0
-    for i in range(ns):
-        r = _row_of(st, m, rid, st.QS[i])
-        j = (r - R) // 2
-        if st.LAYER[j] == top - 1:
-            if column[j - s0] < 0:
-                column[j - s0] = nj
-                nj += 1
-        else:
-            for p in range(s0, s1):
-                if st.PAT[p] and st.MM[j, p - s0] != 0.0 and column[p - s0] < 0:
-                    column[p - s0] = nj
-                    nj += 1
-        if nj > dim:
-            return False
-    if ns != nj + 1:
-        return False
-    G = np.zeros((ns, nj))
-    c = np.zeros(ns)
-    for i in range(ns):
-        r = _row_of(st, m, rid, st.QS[i])
-        j = (r - R) // 2
-        sign = 1.0 if (r - R) % 2 == 1 else -1.0
-        if st.LAYER[j] == top - 1:
-            G[i, column[j - s0]] = sign
-        else:
-            for p in range(s0, s1):
-                if st.PAT[p] and st.MM[j, p - s0] != 0.0:
-                    G[i, column[p - s0]] = sign * st.MM[j, p - s0]
-            c[i] = sign * st.CB[j]
-    basis = np.arange(ns)
+    widest = 1
+    for l in range(STARTS.shape[0] - 1):
+        widest = max(widest, STARTS[l + 1] - STARTS[l])
+    work = np.empty((4, widest))
     ones = np.ones(ns)
-    return prove_empty(G, c, ns, 1.0, basis, ones, st.AB, st.X, st.Y) <= 0.0
+    no_mask = np.zeros(0, dtype=np.int64)
+    for b in range(min(low, top - 1), -1, -1):
+        wb = STARTS[b + 1] - STARTS[b]
+        V = np.zeros((ns, wb))
+        E = np.zeros((ns, wb))
+        c = np.zeros(ns)
+        ec = np.zeros(ns)
+        for i in range(ns):
+            r = rows[i]
+            sign = 1.0 if (r - R) % 2 == 1 else -1.0
+            c[i], ec[i] = _unfold(LAYER, STARTS, MM, CB, PAT, (r - R) // 2, b, V[i], E[i], work)
+            c[i] *= sign
+            for p in range(wb):
+                V[i, p] *= sign
+        used = np.zeros(wb, dtype=np.bool_)
+        nj = 0
+        for p in range(wb):
+            for i in range(ns):
+                if V[i, p] != 0.0 or E[i, p] != 0.0:
+                    used[p] = True
+                    nj += 1
+                    break
+        if ns != nj + 1:
+            continue
+        G = np.zeros((ns, nj))
+        ea = np.zeros(ns)
+        for i in range(ns):
+            q = 0
+            for p in range(wb):
+                if used[p]:
+                    G[i, q] = V[i, p]
+                    ea[i] = max(ea[i], E[i, p])
+                    q += 1
+        if prove_empty_near(G, c, ns, 1.0, np.arange(ns), ones, st.AB, st.X, st.Y, ea, ec, no_mask) <= 0.0:
+            return True
+    return False

@@ -29,7 +29,7 @@ from ..core.problem import CANCELLATION
 from .certified import bound_neuron, leaf_inside
 from .lp import EMPTY, NONEMPTY
 from .sides import neuron_row, side
-from .state import BUDGET, DONE, FULL, IS, OK, QUESTION
+from .state import BUDGET, DONE, FULL, IS, OK, QUESTION, XS
 
 __all__ = ["BUDGET", "DONE", "FULL", "OK", "QUESTION", "dfs_run", "expand_step", "restore"]
 
@@ -41,6 +41,7 @@ SMALL_VALUE = 1e-12
 _SP, _PLEN, _NODES, _REGIONS, _KLPS, _HLPS = IS.SP, IS.PLEN, IS.NODES, IS.REGIONS, IS.KLPS, IS.HLPS
 _RCOUNT, _NANS, _QKIND, _QID, _UNRES, _XN = IS.RCOUNT, IS.NANS, IS.QKIND, IS.QID, IS.UNRESOLVED, IS.XN
 _LEAF = IS.LEAF
+_EA, _EC, _QC, _NZ = XS.EA, XS.EC, XS.QC, XS.NZ
 
 
 @njit(cache=True)
@@ -84,6 +85,7 @@ def _compute_layer(st, l):
         ea = 0.0
         ec = 0.0
         linked = False
+        mask = np.int64(0)
         for q in range(dim):
             st.LA[j, q] = 0.0
         for p in range(s0, s1):
@@ -92,6 +94,7 @@ def _compute_layer(st, l):
                 aw = st.AMM[j, p - s0]
                 if w != 0.0:
                     linked = True
+                    mask |= st.XI[_NZ, p]
                     for q in range(dim):
                         st.LA[j, q] += w * st.LA[p, q]
                 c += w * st.LC[p]
@@ -100,9 +103,10 @@ def _compute_layer(st, l):
                     norm += st.LA[p, q] * st.LA[p, q]
                 na += aw * np.sqrt(norm)
                 nc += aw * abs(st.LC[p])
-                ea += aw * st.EA[p]
-                ec += aw * st.EC[p]
+                ea += aw * st.XF[_EA, p]
+                ec += aw * st.XF[_EC, p]
         st.LC[j] = c
+        st.XI[_NZ, j] = mask
         norm = 0.0
         for q in range(dim):
             norm += st.LA[j, q] * st.LA[j, q]
@@ -319,7 +323,7 @@ def _step(st, top, detail):
     nodes += passed
     if k == n:
         if st.FP[3] > 0.0 and st.I[_LEAF] == 0 and not leaf_inside(st, w):
-            st.QC[:] = w  # a certified count: Python checks the region exactly
+            st.XF[_QC, :w.shape[0]] = w  # a certified count: Python checks the region exactly
             st.I[_QKIND] = 4
             return QUESTION
         st.I[_SP] = top

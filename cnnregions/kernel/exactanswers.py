@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..certify.certifier import Certifier
-from .state import IS, KState
+from .state import IS, XS, KState
 
 __all__ = ["ExactAnswers"]
 
@@ -48,40 +48,45 @@ class ExactAnswers:
         q = int(st.I[IS.NANS])
         st.AID[q] = rid
         st.AEMPTY[q] = decision.empty
-        st.ASN[q] = -1
+        XI = st.XI
+        XI[XS.ASN, q] = -1
         if decision.empty:
             st.AT[q] = 0.0 if math.isnan(t) else min(t, 0.0)
             if t > st.F[1]:
                 st.F[1] = t
             if decision.support is not None:
                 support = [self.rid(key) for key in decision.support if self.rid(key) != rid]
-                if len(support) <= st.ASUP.shape[1]:
-                    st.ASUP[q, :len(support)] = support
-                    st.ASN[q] = len(support)
+                if len(support) <= XI.shape[0] - XS.ASUP:
+                    XI[XS.ASUP:XS.ASUP + len(support), q] = support
+                    XI[XS.ASN, q] = len(support)
         else:
             st.AC[q] = decision.center
             st.AT[q] = decision.radius
         st.I[IS.NANS] = q + 1
 
+    def _centre(self) -> np.ndarray:
+        """The point of the pending question (search coordinates)."""
+        return self.st.XF[XS.QC, :self.st.U.shape[0]].copy()
+
     def kernel_side(self) -> None:
-        """A side the kernel's LP rejected without an exact proof: its support (``QS``, ``QY``), centre
-        (``QC``) and radius (``F[2]``) go to the exact checks."""
+        """A side the kernel's LP rejected without an exact proof: its support (``XS.QS``, ``XS.QY``), centre
+        (``XS.QC``) and radius (``F[2]``) go to the exact checks."""
         st = self.st
         m = int(st.I[IS.QM])
         duals = np.zeros(m)
         n = int(st.I[IS.QSN])
-        duals[st.QS[:n]] = st.QY[:n]
+        duals[st.XI[XS.QS, :n]] = st.XF[XS.QY, :n]
         t = float(st.F[2])
-        self.side(t, st.QC.copy() if t > 0 else None, duals)
+        self.side(t, self._centre() if t > 0 else None, duals)
 
     def region(self) -> None:
-        """A region whose witness (``QC``) the kernel could not prove inside its exact rows."""
+        """A region whose witness (``XS.QC``) the kernel could not prove inside its exact rows."""
         st = self.st
-        st.I[IS.LEAF] = 1 if self.cert.region(st.PAT, st.QC.copy()) else 2
+        st.I[IS.LEAF] = 1 if self.cert.region(st.PAT, self._centre()) else 2
 
     def rebuilt(self, s0: int, was_const: np.ndarray, const: list) -> None:
         """Rows the exact checks rebuilt from exact maps (flagged constant, found not to be) carry no
         bound: the kernel proves nothing with them (Python decides)."""
         for i in np.flatnonzero(was_const & ~np.asarray(const, dtype=bool)).tolist():
-            self.st.ENA[s0 + i] = np.inf
-            self.st.ENC[s0 + i] = np.inf
+            self.st.XF[XS.ENA, s0 + i] = np.inf
+            self.st.XF[XS.ENC, s0 + i] = np.inf

@@ -80,21 +80,23 @@ def prove_empty(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndar
 
     :func:`prove_empty_near` for the float rows themselves (no perturbation)."""
     none = np.zeros(0)
-    return prove_empty_near(A, b, m, cap, basis, values, AB, X, y, none, none)
+    return prove_empty_near(A, b, m, cap, basis, values, AB, X, y, none, none, np.zeros(0, dtype=np.int64))
 
 
 @njit(cache=True)
 def prove_empty_near(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np.ndarray, values: np.ndarray,
-                     AB: np.ndarray, X: np.ndarray, y: np.ndarray, ea: np.ndarray, eb: np.ndarray) -> float:
+                     AB: np.ndarray, X: np.ndarray, y: np.ndarray, ea: np.ndarray, eb: np.ndarray,
+                     nz: np.ndarray) -> float:
     """A proven upper bound on ``t*`` of every row set within ``ea``/``eb`` of ``A[:m], b[:m]``
-    (``|A'_kj - A_kj| <= ea[k]``, ``|b'_k - b_k| <= eb[k]``; empty ``ea``: the float rows only),
-    from the dual basis ``basis``; ``inf`` when none is proven.
+    (``|A'_kj - A_kj| <= ea[k]``, ``|b'_k - b_k| <= eb[k]``, and ``A'_kj = 0`` where bit ``j`` of
+    ``nz[k]`` is clear if ``nz`` is given; empty ``ea``: the float rows only), from the dual basis
+    ``basis``; ``inf`` when none is proven.
 
     The certificate lives on the *support* ``S``: the basic columns whose float
     value ``values`` is positive (artificials and columns at zero dropped, which
     makes degenerate and rank-deficient bases usable).  Its equations are the
     coordinates ``J`` where some row of ``S`` may be non-zero (every other coordinate
-    of ``sum_S y_k a_k`` is exactly zero; with a perturbation, every coordinate) and
+    of ``sum_S y_k a_k`` is exactly zero; with a perturbation, every coordinate ``nz`` allows) and
     ``sum_S y_k + s = 1``; a proof needs ``|S| = |J| + 1``, a square matrix ``A_B``.
     With ``X = fl(A_B^-1)``: ``D >= ||I - X A'_B||_2`` (its float value, the rounding
     of the product, and ``||X||_F ||A'_B - A_B||_F``), so ``||A'_B^-1||_2 <= ||X||_F / (1 - D)``;
@@ -116,14 +118,11 @@ def prove_empty_near(A: np.ndarray, b: np.ndarray, m: int, cap: float, basis: np
             ns += 1
     coords = np.empty(n, dtype=np.int64)
     nj = 0
-    shifted = False
-    if perturbed:
-        for i in range(ns):
-            if cols[i] < m and ea[cols[i]] != 0.0:
-                shifted = True
+    masked = nz.shape[0] > 0
     for j in range(n):
         for i in range(ns):
-            if shifted or (cols[i] < m and A[cols[i], j] != 0.0):
+            k = cols[i]
+            if k < m and (A[k, j] != 0.0 or (perturbed and ea[k] != 0.0 and ((not masked) or ((nz[k] >> j) & 1) != 0))):
                 coords[nj] = j
                 nj += 1
                 break

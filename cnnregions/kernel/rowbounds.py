@@ -11,6 +11,8 @@ exact integer arithmetic (every float is a dyadic rational), and rounds up:
   kernel composes deeper layers from; :func:`.certified.bound_neuron` carries the bounds on);
 - ``ENA``, ``ENC``: the same for the row ``(NH, CH)`` the kernel branches on, against the exact
   row divided by ``||LA||`` (any positive multiple of the exact row has the same sides);
+- ``NZ``: the coordinates (bits) where the float or the exact gradient is non-zero (deeper
+  layers: the union over their active inputs, ``dfs._compute_layer``);
 
 and for every domain row ``a . v + b > 0`` (``a . u + fl(b / scale) > 0`` in the search),
 ``ERB = |fl(b / scale) - b / scale|``.
@@ -25,6 +27,7 @@ import numpy as np
 from ..certify.dyadic import as_ints, shift
 from ..core.problem import SearchProblem
 from ..errors import InvalidParameterError
+from .state import XS
 
 __all__ = ["fill_first_layer"]
 
@@ -48,7 +51,7 @@ def _row_max(diff: np.ndarray, exp: int) -> np.ndarray:
 
 
 def fill_first_layer(st, problem: SearchProblem, layer0: tuple[np.ndarray, ...]) -> None:
-    """Set ``EA, EC, ENA, ENC`` of the first layer's neurons and ``ERB`` of the domain's rows in ``st``.
+    """Set ``EA, EC, ENA, ENC, NZ`` of the first layer's neurons and ``ERB`` of the domain's rows in ``st`` (:class:`.state.XS`).
 
     ``layer0`` is the first layer as the kernel holds it: ``(a, c, nhat, chat, const, active)``.
     """
@@ -65,10 +68,10 @@ def fill_first_layer(st, problem: SearchProblem, layer0: tuple[np.ndarray, ...])
     # Unnormalised rows.
     ai, ea = as_ints(a)
     e = min(ea, eg)
-    st.EA[s0:s1] = _row_max(shift(ai, ea - e) - shift(grad, eg - e), e)
+    st.XF[XS.EA, s0:s1] = _row_max(shift(ai, ea - e) - shift(grad, eg - e), e)
     ci, ecv = as_ints(c)
     e = min(ecv, eb)
-    st.EC[s0:s1] = _row_max((shift(ci, ecv - e) - shift(const, eb - e))[:, None], e)
+    st.XF[XS.EC, s0:s1] = _row_max((shift(ci, ecv - e) - shift(const, eb - e))[:, None], e)
     # Normalised rows, against the exact row over N = ||a|| (1 where a is zero):
     # |NH - scale a_v / N| = |NH N - scale a_v| / N.
     N = np.linalg.norm(a, axis=1)
@@ -80,13 +83,17 @@ def fill_first_layer(st, problem: SearchProblem, layer0: tuple[np.ndarray, ...])
     ep = eh + en
     e = min(ep, eg)
     num = _row_max(shift(prod, ep - e) - shift(grad, eg - e), e)
-    st.ENA[s0:s1] = num / N * grow
+    st.XF[XS.ENA, s0:s1] = num / N * grow
     ki, ek = as_ints(chat)
     prod = (ki * ni)
     ep = ek + en
     e = min(ep, eb)
     num = _row_max((shift(prod, ep - e) - shift(const, eb - e))[:, None], e)
-    st.ENC[s0:s1] = num / N * grow
+    st.XF[XS.ENC, s0:s1] = num / N * grow
+    # The coordinates where a row or its exact row may be non-zero, as bits (at most 64 dimensions).
+    for i in range(s1 - s0):
+        bits = sum(1 << q for q in range(a.shape[1]) if a[i, q] != 0 or grad[i, q] != 0)
+        st.XI[XS.NZ, s0 + i] = np.array([bits], dtype=np.uint64).view(np.int64)[0]
     # Domain rows: |fl(b / scale) - b / scale| = |fl(b / scale) scale - b| / scale.
     if len(problem.root_rows):
         _, rows_b = net.root_rows
@@ -97,4 +104,4 @@ def fill_first_layer(st, problem: SearchProblem, layer0: tuple[np.ndarray, ...])
         exact_b, ex = as_ints(np.asarray(rows_b, dtype=np.float64))
         e = min(ep, ex)
         num = _row_max((shift(prod, ep - e) - shift(exact_b, ex - e))[:, None], e)
-        st.ERB[:] = num / problem.scale * grow
+        st.XF[XS.ERB, :len(problem.root_rows)] = num / problem.scale * grow

@@ -15,7 +15,7 @@ from numba import njit
 from .certified import EXACT, decide_exact
 from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide
 from .proofs import row_slack
-from .state import IS, MEMORY, QUESTION
+from .state import IS, MEMORY, QUESTION, XS
 
 __all__ = ["neuron_row", "side"]
 
@@ -24,6 +24,7 @@ NEAR_FACTOR = 100.0
 
 _PLEN, _KLPS, _NANS, _QKIND, _QM, _QID = IS.PLEN, IS.KLPS, IS.NANS, IS.QKIND, IS.QM, IS.QID
 _CERTS, _PROBES, _UNRES, _BOXED, _EXACT = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.BOXED, IS.EXACT
+_ASN, _ASUP = XS.ASN, XS.ASUP
 
 
 @njit(cache=True)
@@ -47,14 +48,14 @@ def _remember_point(st, mi, serial, c, t):
 
 
 @njit(cache=True)
-def _remember_support(st, mi, serial, ids, n):
+def _remember_support(CID, CLEN, CSER, CNEXT, mi, serial, ids, n):  # noqa: PLR0913  arrays, not the state
     """Remember that the rows ``ids[:n]`` and row ``mi`` leave no room (while the layer's maps hold)."""
-    e = st.CNEXT[mi]
+    e = CNEXT[mi]
     for q in range(n):
-        st.CID[mi, e, q] = ids[q]
-    st.CLEN[mi, e] = n
-    st.CSER[mi, e] = serial
-    st.CNEXT[mi] = (e + 1) % MEMORY
+        CID[mi, e, q] = ids[q]
+    CLEN[mi, e] = n
+    CSER[mi, e] = serial
+    CNEXT[mi] = (e + 1) % MEMORY
 
 
 @njit(cache=True)
@@ -92,9 +93,9 @@ def side(st, a, b, rid, l, probe, has_probe, out):
     for q in range(st.I[_NANS]):
         if st.AID[q] == rid:
             if st.AEMPTY[q]:
-                if st.ASN[q] >= 0:  # an exact certificate's support (certified counts): remembered once
-                    _remember_support(st, mi, serial, st.ASUP[q], st.ASN[q])
-                    st.ASN[q] = -1
+                if st.XI[_ASN, q] >= 0:  # an exact certificate's support (certified counts): remembered once
+                    _remember_support(st.CID, st.CLEN, st.CSER, st.CNEXT, mi, serial, st.XI[_ASUP:, q], st.XI[_ASN, q])
+                    st.XI[_ASN, q] = -1
                 return EMPTY, st.AT[q]
             out[:] = st.AC[q]
             _remember_point(st, mi, serial, out, st.AT[q])
@@ -124,13 +125,16 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         if answer == BOXED:
             st.I[_BOXED] += 1
         if t <= 0.0:
+            e = st.CNEXT[mi]
             n = 0
             for i in range(st.BASIS.shape[0]):
                 col = st.BASIS[i]
                 if col < p:
-                    st.SUP[n] = st.PID[col]
+                    st.CID[mi, e, n] = st.PID[col]
                     n += 1
-            _remember_support(st, mi, serial, st.SUP, n)
+            st.CLEN[mi, e] = n
+            st.CSER[mi, e] = serial
+            st.CNEXT[mi] = (e + 1) % MEMORY
         if -NEAR_FACTOR * tol < t <= tol:
             st.I[_UNRES] += 1
         if t > st.F[1]:

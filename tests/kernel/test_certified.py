@@ -27,6 +27,7 @@ from cnnregions import Architecture, Network, count_regions, he_network, iter_re
 from cnnregions.core.domain import Box, Plane  # noqa: E402
 from cnnregions.core.problem import build_problem  # noqa: E402
 from cnnregions.kernel import KernelSearch  # noqa: E402
+from cnnregions.kernel.state import XS  # noqa: E402
 from cnnregions.lpsearch.engine import LPEngine  # noqa: E402
 from cnnregions.lpsearch.search import Search  # noqa: E402
 
@@ -190,15 +191,15 @@ def test_row_bounds_hold_against_the_exact_maps(arch, seed, domain):
     ks = KernelSearch(problem, buffer=1)  # the state stays at the region it hands out
     st, starts = ks.state, problem.starts
     for i, (_, b) in enumerate(problem.root_rows):
-        assert abs(Fraction(b) - Fraction(problem.exact.root_rows[1][i]) / Fraction(problem.scale)) <= st.ERB[i]
+        assert abs(Fraction(b) - Fraction(problem.exact.root_rows[1][i]) / Fraction(problem.scale)) <= st.XF[XS.ERB, i]
     checked = 0
     for _ in ks.dfs(ks.root()):
         for l in range(len(problem.maps)):
             for i, (grad, const) in enumerate(_exact_u_map(problem, l, ks.pattern)):
                 j = starts[l] + i
-                assert max(abs(Fraction(v) - g) for v, g in zip(st.LA[j], grad)) <= st.EA[j]
-                assert abs(Fraction(st.LC[j]) - const) <= st.EC[j]
-                if st.CONST[j] or not math.isfinite(st.ENA[j]):
+                assert max(abs(Fraction(v) - g) for v, g in zip(st.LA[j], grad)) <= st.XF[XS.EA, j]
+                assert abs(Fraction(st.LC[j]) - const) <= st.XF[XS.EC, j]
+                if st.CONST[j] or not math.isfinite(st.XF[XS.ENA, j]):
                     continue
                 if l == 0:  # as .rowbounds measures it
                     norm = float(np.linalg.norm(st.LA[starts[0]:starts[1]], axis=1)[i])
@@ -208,7 +209,7 @@ def test_row_bounds_hold_against_the_exact_maps(arch, seed, domain):
                         total += v * v
                     norm = math.sqrt(total)
                 N = Fraction(norm)
-                assert max(abs(Fraction(v) - g / N) for v, g in zip(st.NH[j], grad)) <= st.ENA[j]
-                assert abs(Fraction(st.CH[j]) - const / N) <= st.ENC[j]
+                assert max(abs(Fraction(v) - g / N) for v, g in zip(st.NH[j], grad)) <= st.XF[XS.ENA, j]
+                assert abs(Fraction(st.CH[j]) - const / N) <= st.XF[XS.ENC, j]
                 checked += 1
     assert checked > 0
