@@ -45,7 +45,7 @@ __all__ = ["EXACT", "bound_neuron", "decide_exact", "leaf_inside", "prove_lifted
 #: Answer of :func:`decide_exact`: the side is to be decided exactly (a question for Python).
 EXACT = 4
 
-_QSN, _PLEN = IS.QSN, IS.PLEN
+_QSN, _PLEN, _LIFTED = IS.QSN, IS.PLEN, IS.LIFTED
 _EA, _EC, _ENA, _ENC, _ERB, _LEA, _LEB, _QY, _QC = XS.EA, XS.EC, XS.ENA, XS.ENC, XS.ERB, XS.LEA, XS.LEB, XS.QY, XS.QC
 _NZ, _LNZ, _QS = XS.NZ, XS.LNZ, XS.QS
 
@@ -162,7 +162,10 @@ def decide_exact(st, m, rid):
         _lp_bounds(st.PID, rid, m, R, st.RA, XF[_ERB], XF[_ENA], XF[_ENC], XI[_NZ], XF[_LEA], XF[_LEB], XI[_LNZ])
         proven = prove_empty_near(A, b, m, cap, st.BASIS, values, st.AB, st.X, st.Y, XF[_LEA, :m], XF[_LEB, :m],
                                   XI[_LNZ, :m]) <= 0.0
-        if proven or prove_lifted(st, m, rid, ns):
+        if not proven and prove_lifted(st, m, rid, ns):
+            st.I[_LIFTED] += 1
+            proven = True
+        if proven:
             for i in range(n + 1):  # the support to remember: the LP's
                 st.BASIS[i] = st.XI[_QS, i] if i < ns else m + 1 + n
             return EMPTY, t, 0.0

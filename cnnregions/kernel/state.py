@@ -157,7 +157,8 @@ class IS:
     QSN = 16        # certified counts: rows in the support of the exact question (QS, QY)
     LEAF = 17       # certified counts: the pending region's answer (1: count it, 2: drop it)
     EXACT = 18      # certified counts: sides proven exactly empty in the kernel
-    SIZE = 19
+    LIFTED = 19     # certified counts: of those, proven over the neurons of a layer below (certified.prove_lifted)
+    SIZE = 20
 
 
 def _exact_ints(n: int, width: int, d: int) -> np.ndarray:
