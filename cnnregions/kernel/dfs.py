@@ -26,10 +26,11 @@ import numpy as np
 from numba import njit
 
 from ..core.problem import CANCELLATION
+from .certified import bound_neuron, leaf_inside
 from .lp import EMPTY, NONEMPTY
 from .moves import copy
 from .sides import neuron_row, side
-from .state import BUDGET, DONE, FULL, IS, OK, QUESTION
+from .state import BUDGET, DONE, FULL, IS, OK, QUESTION, XS
 
 __all__ = ["BUDGET", "DONE", "FULL", "OK", "QUESTION", "dfs_run", "expand_step", "restore"]
 
@@ -40,6 +41,8 @@ SMALL_VALUE = 1e-12
 
 _SP, _PLEN, _NODES, _REGIONS, _KLPS, _HLPS = IS.SP, IS.PLEN, IS.NODES, IS.REGIONS, IS.KLPS, IS.HLPS
 _RCOUNT, _NANS, _QKIND, _QID, _UNRES, _XN = IS.RCOUNT, IS.NANS, IS.QKIND, IS.QID, IS.UNRESOLVED, IS.XN
+_LEAF = IS.LEAF
+_EA, _EC, _QC, _NZ = XS.EA, XS.EC, XS.QC, XS.NZ
 
 
 @njit(cache=True)
@@ -64,19 +67,26 @@ def _path_push(st, a, b, rid):
 def _clear_answers(st):
     st.I[_NANS] = 0
     st.ALAYER[:] = False
+    st.I[_LEAF] = 0
 
 
 @njit(cache=True)
 def _compute_layer(st, l):
     """Layer ``l``'s maps on the current region from layer ``l - 1``'s and the pattern (``Layers.enter``);
-    returns True if cancellation flagged a neuron constant."""
+    returns True if cancellation flagged a neuron constant (certified counts: a neuron whose exact
+    map may be constant, :func:`.certified.bound_neuron`)."""
     s0, s1, s2 = st.STARTS[l - 1], st.STARTS[l], st.STARTS[l + 1]
     dim = st.LA.shape[1]
     flagged = False
+    certify = st.FP[3] > 0.0
     for j in range(s1, s2):
         na = 0.0
         nc = abs(st.CB[j])
         c = st.CB[j]
+        ea = 0.0
+        ec = 0.0
+        linked = False
+        mask = np.int64(0)
         for q in range(dim):
             st.LA[j, q] = 0.0
         for p in range(s0, s1):
@@ -84,6 +94,8 @@ def _compute_layer(st, l):
                 w = st.MM[j, p - s0]
                 aw = st.AMM[j, p - s0]
                 if w != 0.0:
+                    linked = True
+                    mask |= st.XI[_NZ, p]
                     for q in range(dim):
                         st.LA[j, q] += w * st.LA[p, q]
                 c += w * st.LC[p]
@@ -92,7 +104,10 @@ def _compute_layer(st, l):
                     norm += st.LA[p, q] * st.LA[p, q]
                 na += aw * np.sqrt(norm)
                 nc += aw * abs(st.LC[p])
+                ea += aw * st.XF[_EA, p]
+                ec += aw * st.XF[_EC, p]
         st.LC[j] = c
+        st.XI[_NZ, j] = mask
         norm = 0.0
         for q in range(dim):
             norm += st.LA[j, q] * st.LA[j, q]
@@ -104,7 +119,9 @@ def _compute_layer(st, l):
         st.CH[j] = c / safe
         st.CONST[j] = const
         st.ACT[j] = c > CANCELLATION * nc
-        flagged = flagged or const
+        # Certified counts: bounds against the exact map; Python decides maps that may be constant.
+        asks = bound_neuron(st, j, s1 - s0, na, nc, ea, ec, safe, const, linked) if certify else const
+        flagged = flagged or asks
     if not flagged:
         for j in range(s1, s2):
             for q in range(dim):
@@ -306,9 +323,14 @@ def _step(st, top, detail):
         return QUESTION
     nodes += passed
     if k == n:
+        if st.FP[3] > 0.0 and st.I[_LEAF] == 0 and not leaf_inside(st, w):
+            st.XF[_QC, :w.shape[0]] = w  # a certified count: Python checks the region exactly
+            st.I[_QKIND] = 4
+            return QUESTION
         st.I[_SP] = top
         st.I[_NODES] += nodes
-        _emit(st, w, r, detail)
+        if st.I[_LEAF] != 2:
+            _emit(st, w, r, detail)
         _clear_answers(st)
         return OK
     if branch(st, k, w, r) == QUESTION:

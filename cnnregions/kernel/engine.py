@@ -3,8 +3,8 @@
 It is the LP search's engine (:class:`~cnnregions.lpsearch.engine.LPEngine`: the same tree,
 tasks, checkpoints and sinks) with another per-process search state: a
 :class:`~.search.KernelSearch`, which searches the same tree in compiled code and hands to
-HiGHS only the sides it cannot prove.  Problems the kernel does not serve (a certified
-count, more than :data:`~.search.KERNEL_MAX_DIM` dimensions) get the reference search.
+HiGHS only the sides it cannot prove (and, in a certified count, to the exact checks).
+Problems of more than :data:`~.search.KERNEL_MAX_DIM` dimensions get the reference search.
 
 The kernel's module loads its native build (llvmlite, a few tens of milliseconds) or, without one,
 imports numba and its compiled cache (about half a second); it is imported on the first search, so
@@ -30,8 +30,8 @@ KERNEL_BUDGET = 4000 * WORK_PER_LP
 
 
 def serves(problem: SearchProblem) -> bool:
-    """Whether the kernel searches ``problem`` (float mode, at most :data:`KERNEL_MAX_DIM` dimensions)."""
-    return not problem.certify and problem.dim <= KERNEL_MAX_DIM
+    """Whether the kernel searches ``problem`` (float mode or certified, at most :data:`KERNEL_MAX_DIM` dimensions)."""
+    return problem.dim <= KERNEL_MAX_DIM
 
 
 class KernelEngine(LPEngine):
@@ -40,9 +40,9 @@ class KernelEngine(LPEngine):
     name = "kernel"
 
     def default_budget(self, problem: SearchProblem) -> int:
-        """:data:`KERNEL_BUDGET`, also for the problems the reference search serves here (a certified
-        count, a wide input): a checkpoint written by one count on this engine is then resumed by
-        any other, float or certified."""
+        """:data:`KERNEL_BUDGET`, also for the problems the reference search serves here (a wide
+        input): a checkpoint written by one count on this engine is then resumed by any other,
+        float or certified."""
         return KERNEL_BUDGET
 
     def searcher(self, problem: SearchProblem, *, immediate: bool = False) -> Searcher:

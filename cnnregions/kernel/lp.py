@@ -43,7 +43,7 @@ from numba import njit
 from .pivot import pivot as _pivot
 from .proofs import prove_empty, prove_empty_box, row_slack
 
-__all__ = ["BOXED", "EMPTY", "MARGIN", "NONEMPTY", "UNDECIDED", "decide", "simplex", "workspace"]
+__all__ = ["BOXED", "EMPTY", "MARGIN", "NONEMPTY", "UNDECIDED", "decide", "prove_centre", "simplex", "workspace"]
 
 #: Answers of :func:`decide`.
 EMPTY, NONEMPTY, UNDECIDED, BOXED = 0, 1, 2, 3
@@ -152,6 +152,21 @@ def simplex(A: np.ndarray, b: np.ndarray, m: int, cap: float, T: np.ndarray, bas
 
 
 @njit(cache=True)
+def prove_centre(A: np.ndarray, b: np.ndarray, m: int, tol: float, u: np.ndarray, t: float) -> tuple[int, float]:
+    """``(NONEMPTY, radius)`` if every slack of the centre ``u`` is proven above ``tol + MARGIN``
+    (``radius = min(t, float slack)``), else ``(UNDECIDED, 0)``."""
+    lowest = np.inf
+    radius = t
+    for k in range(m):
+        s, lo = row_slack(A[k], b[k], u)
+        lowest = min(lowest, lo)
+        radius = min(radius, s)
+    if lowest > tol + MARGIN:
+        return NONEMPTY, radius
+    return UNDECIDED, 0.0
+
+
+@njit(cache=True)
 def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.ndarray, basis: np.ndarray,
            u: np.ndarray, AB: np.ndarray, X: np.ndarray, y: np.ndarray, iw: np.ndarray) -> tuple[int, float, float]:
     """Decide whether rows ``A[:m], b[:m]`` hold a ball of radius above ``tol``, with proof.
@@ -164,15 +179,8 @@ def decide(A: np.ndarray, b: np.ndarray, m: int, cap: float, tol: float, T: np.n
     if ok == 0 or not np.isfinite(t):
         return UNDECIDED, t, 0.0
     if t > tol + MARGIN:
-        lowest = np.inf
-        radius = t
-        for k in range(m):
-            s, lo = row_slack(A[k], b[k], u)
-            lowest = min(lowest, lo)
-            radius = min(radius, s)
-        if lowest > tol + MARGIN:
-            return NONEMPTY, t, radius
-        return UNDECIDED, t, 0.0
+        answer, radius = prove_centre(A, b, m, tol, u, t)
+        return answer, t, radius
     if t < tol - MARGIN:
         values = T[:A.shape[1] + 1, m + A.shape[1] + 2]
         if prove_empty(A, b, m, cap, basis, values, AB, X, y, iw) <= tol - MARGIN:

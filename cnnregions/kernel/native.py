@@ -64,7 +64,8 @@ ALLOWED = frozenset({
     "_GLOBAL_OFFSET_TABLE_",
 })
 _DTYPES = {"int[]": np.int64, "bool[]": np.bool_, "float[]": np.float64}
-_KERNEL_SOURCES = ("dfs.py", "sides.py", "lp.py", "moves.py", "pivot.py", "proofs.py", "state.py", "build.py", "native.py")
+_KERNEL_SOURCES = ("dfs.py", "sides.py", "lp.py", "moves.py", "pivot.py", "proofs.py", "state.py", "certified.py",
+                   "build.py", "native.py")
 
 
 def cache_dir() -> Path:

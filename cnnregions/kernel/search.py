@@ -9,8 +9,10 @@ end of the subtree.  Nodes it leaves behind (``leftover``, :meth:`expand`) are
 ordinary :class:`~cnnregions.core.node.Node` values that this class
 resumes from.
 
-Float mode only: certified counts (``problem.certify``) stay on the reference
-engine, and so do problems above :data:`KERNEL_MAX_DIM` dimensions.
+A certified count (``problem.certify``) proves every decision about the exact rows
+(:mod:`.certified`); what the kernel cannot prove goes to the exact checks
+(:class:`~cnnregions.certify.certifier.ExactChecks`, through :mod:`.exactanswers`).
+Problems above :data:`KERNEL_MAX_DIM` dimensions stay on the reference engine.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..certify.certifier import FloatChecks
+from ..certify.certifier import Certifier
 from ..core.node import WORK_PER_LP, Node
 from ..core.problem import SearchProblem
 from ..errors import InvalidParameterError, SolverError
@@ -29,6 +31,8 @@ from ..lpsearch.path import Path
 from ..lpsearch.search import RegionSink
 from .engine import KERNEL_MAX_DIM
 from .entries import Kernel, load_kernel
+from .exactanswers import ExactAnswers
+from .rowbounds import fill_first_layer
 from .state import BUDGET, DONE, IS, QUESTION, KState, new_state
 
 __all__ = ["KernelSearch"]
@@ -43,7 +47,7 @@ class KernelSearch:
     Parameters
     ----------
     problem : SearchProblem
-        A float-mode problem (``certify=False``) of at most :data:`KERNEL_MAX_DIM` dimensions.
+        A problem of at most :data:`KERNEL_MAX_DIM` dimensions (float mode or certified).
     immediate : bool
         Accepted for symmetry with :class:`~cnnregions.lpsearch.search.Search` (float mode
         checks no witnesses).
@@ -59,9 +63,6 @@ class KernelSearch:
 
     def __init__(self, problem: SearchProblem, *, immediate: bool = False, buffer: int = BUFFER,
                  highs_only: bool = False, kernel: Kernel | None = None) -> None:
-        if problem.certify:
-            raise InvalidParameterError(
-                "The 'engine' must be the reference engine for a certified count. Got the kernel instead.")
         if problem.dim > KERNEL_MAX_DIM:
             raise InvalidParameterError(
                 f"The kernel's 'dim' must be at most {KERNEL_MAX_DIM}. Got {problem.dim} instead.")
@@ -72,7 +73,7 @@ class KernelSearch:
         self.boundaries = frozenset(problem.starts[1:-1])
         self._rows = len(problem.root_rows)
         state_pattern = np.zeros(self.n_neurons, dtype=bool)
-        self.cert = FloatChecks(problem, state_pattern, immediate=immediate)
+        self.cert = Certifier.for_problem(problem, state_pattern, immediate=immediate)
         maxrows = len(problem.root_rows) + self.n_neurons + 1
         # The first layer as the reference search builds it (cancellation, box screening).
         first = Layers(problem, Path(problem.dim, problem.cap, problem.tol, maxrows, len(problem.maps), self.cert),
@@ -81,6 +82,11 @@ class KernelSearch:
         # The entries hold the addresses of the state's arrays: the state (a named tuple) is never
         # replaced (``state`` is read-only) and its arrays are only written in place.
         self._state = new_state(problem, layer0, buffer, highs_only)._replace(PAT=state_pattern)
+        #: Certified counts: the exact checks answering the kernel's questions (:mod:`.certified`).
+        self._exact: ExactAnswers | None = None
+        if problem.certify:
+            fill_first_layer(self._state, problem, layer0)
+            self._exact = ExactAnswers(self._state, self.cert, self._rows)
         kernel = load_kernel(self.state) if kernel is None else kernel
         entries = kernel.bind(self.state)
         #: Whether the entries run the native build (:mod:`.native`) rather than numba's dispatchers.
@@ -151,14 +157,23 @@ class KernelSearch:
         while True:
             status = fn(*args)
             if st.I[IS.UNRESOLVED]:
-                self.cert.unresolved += int(st.I[IS.UNRESOLVED])
+                if self._exact is None:  # float mode: decisions near a threshold (certified: all proven)
+                    self.cert.unresolved += int(st.I[IS.UNRESOLVED])
                 st.I[IS.UNRESOLVED] = 0
+            if st.I[IS.EXACT]:  # certified: emptiness proven exactly in the kernel (each a Motzkin certificate)
+                self.cert.certificates += int(st.I[IS.EXACT])
+                st.I[IS.EXACT] = 0
             if status != QUESTION:
                 return status
-            if st.I[IS.QKIND] == 1:
+            kind = st.I[IS.QKIND]
+            if kind == 1:
                 self._answer_side()
-            else:
+            elif kind == 2:
                 self._answer_layer()
+            elif kind == 3 and self._exact is not None:
+                self._exact.kernel_side()
+            elif self._exact is not None:
+                self._exact.region()
             st.I[IS.QKIND] = 0
 
     def _answer_side(self) -> None:
@@ -175,11 +190,16 @@ class KernelSearch:
         a, b = st.QA[:m].copy(), st.QB[:m].copy()
         result = ChebyshevLP(self.problem.dim, self.problem.cap).solve([(a[i], float(b[i])) for i in range(m)])
         st.I[IS.HLPS] += 1
+        t, center, duals = result.radius, result.center, result.duals
         if result.status is not LPStatus.OPTIMAL:
-            raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {m} rows")
-        t, center = result.radius, result.center
+            if self._exact is None:
+                raise SolverError(f"HiGHS returned {result.status.value} on a Chebyshev LP with {m} rows")
+            t, center, duals = float("nan"), None, None  # certified: the exact checks decide
         if t > self.tol and center is not None:
             t = min(t, float(np.min(a @ center + b)))
+        if self._exact is not None and not t > self.tol:  # certified: as Path._certified_side
+            self._exact.side(t, center, duals)
+            return
         q = int(st.I[IS.NANS])
         st.AID[q] = st.I[IS.QID]
         st.AT[q] = t
@@ -199,9 +219,12 @@ class KernelSearch:
         l = int(st.I[IS.QID])
         s0, s1 = self.starts[l], self.starts[l + 1]
         nhat, chat = st.NH[s0:s1].copy(), st.CH[s0:s1].copy()
-        const, active = st.CONST[s0:s1].tolist(), st.ACT[s0:s1].tolist()
+        was_const = st.CONST[s0:s1].copy()
+        const, active = was_const.tolist(), st.ACT[s0:s1].tolist()
         self.cert.constant_neurons(l, nhat, chat, const, active)
         self.cert.coefficients(nhat, const)
+        if self._exact is not None:
+            self._exact.rebuilt(s0, was_const, const)
         st.NH[s0:s1], st.CH[s0:s1] = nhat, chat
         st.CONST[s0:s1], st.ACT[s0:s1] = const, active
         st.ALAYER[l] = True
@@ -313,6 +336,8 @@ class KernelSearch:
             center, radius = st.XC[c].copy(), float(st.XR[c])
             if k + 1 == self.n_neurons:
                 st.I[IS.NODES] += 1
+                if not self.cert.region(prefix, center):  # certified: the witness checked exactly
+                    continue
                 st.I[IS.REGIONS] += 1
                 st.F[0] = min(st.F[0], radius)
                 if on_region is not None:

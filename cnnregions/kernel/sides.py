@@ -3,7 +3,8 @@
 Mirrors :meth:`cnnregions.lpsearch.path.Path.side`: a remembered emptiness
 certificate (its support still on the path, the layer's maps unchanged), a probe,
 a remembered interior point, an answer Python gave in this step, then an LP
-(:func:`.lp.decide`); what the LP cannot prove becomes a question for Python.
+(:func:`.lp.decide`; in a certified count :func:`.certified.decide_exact`); what the LP
+cannot prove becomes a question for Python.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .certified import EXACT, decide_exact
 from .lp import BOXED, EMPTY, NONEMPTY, UNDECIDED, decide
 from .moves import copy, copy_rows
 from .proofs import row_slack
-from .state import IS, MEMORY, QUESTION
+from .state import IS, MEMORY, QUESTION, XS
 
 __all__ = ["neuron_row", "side"]
 
@@ -22,7 +24,8 @@ __all__ = ["neuron_row", "side"]
 NEAR_FACTOR = 100.0
 
 _PLEN, _KLPS, _NANS, _QKIND, _QM, _QID = IS.PLEN, IS.KLPS, IS.NANS, IS.QKIND, IS.QM, IS.QID
-_CERTS, _PROBES, _UNRES, _BOXED = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.BOXED
+_CERTS, _PROBES, _UNRES, _BOXED, _EXACT = IS.CERTS, IS.PROBES, IS.UNRESOLVED, IS.BOXED, IS.EXACT
+_ASN, _ASUP = XS.ASN, XS.ASUP
 
 
 @njit(cache=True)
@@ -43,6 +46,17 @@ def _remember_point(st, mi, serial, c, t):
     st.PR[mi, e] = t
     st.PSER[mi, e] = serial
     st.PNEXT[mi] = (e + 1) % MEMORY
+
+
+@njit(cache=True)
+def _remember_support(CID, CLEN, CSER, CNEXT, mi, serial, ids, n):  # noqa: PLR0913  arrays, not the state
+    """Remember that the rows ``ids[:n]`` and row ``mi`` leave no room (while the layer's maps hold)."""
+    e = CNEXT[mi]
+    for q in range(n):
+        CID[mi, e, q] = ids[q]
+    CLEN[mi, e] = n
+    CSER[mi, e] = serial
+    CNEXT[mi] = (e + 1) % MEMORY
 
 
 @njit(cache=True)
@@ -80,6 +94,9 @@ def side(st, a, b, rid, l, probe, has_probe, out):
     for q in range(st.I[_NANS]):
         if st.AID[q] == rid:
             if st.AEMPTY[q]:
+                if st.XI[_ASN, q] >= 0:  # an exact certificate's support (certified counts): remembered once
+                    _remember_support(st.CID, st.CLEN, st.CSER, st.CNEXT, mi, serial, st.XI[_ASUP:, q], st.XI[_ASN, q])
+                    st.XI[_ASN, q] = -1
                 return EMPTY, st.AT[q]
             copy(out, st.AC[q])
             _remember_point(st, mi, serial, out, st.AT[q])
@@ -92,6 +109,11 @@ def side(st, a, b, rid, l, probe, has_probe, out):
     st.LPB[p] = b
     if st.FP[2] > 0.0:  # every LP to HiGHS (a check of the hand-over)
         answer, t, radius = UNDECIDED, 0.0, 0.0
+    elif st.FP[3] > 0.0:  # a certified count: "empty" only when proven exactly (.certified)
+        st.I[_KLPS] += 1
+        answer, t, radius = decide_exact(st, m, rid)
+        if answer == EMPTY:
+            st.I[_EXACT] += 1
     else:
         st.I[_KLPS] += 1
         answer, t, radius = decide(st.LPA, st.LPB, m, st.FP[1], tol, st.T, st.BASIS, st.U, st.AB, st.X,
@@ -121,7 +143,7 @@ def side(st, a, b, rid, l, probe, has_probe, out):
         return EMPTY, t
     copy_rows(st.QA, st.LPA, m)
     copy(st.QB[:m], st.LPB[:m])
-    st.I[_QKIND] = 1
+    st.I[_QKIND] = 3 if answer == EXACT else 1
     st.I[_QM] = m
     st.I[_QID] = rid
     return QUESTION, 0.0

@@ -10,8 +10,9 @@
   default: :class:`~cnnregions.kernel.KernelEngine`) or the reference LP search
   (``"reference"``: :class:`~cnnregions.lpsearch.engine.LPEngine`).  Both search the same
   tree and find the same regions and nodes; the kernel hands HiGHS only the sides it cannot
-  prove, and serves float-mode problems of at most
-  :data:`~cnnregions.kernel.KERNEL_MAX_DIM` dimensions (others get the reference search).
+  prove (and, in a certified count, the exact checks what it cannot prove exactly), and
+  serves float and certified problems of at most :data:`~cnnregions.kernel.KERNEL_MAX_DIM`
+  dimensions (others get the reference search).
 
 A new engine is one new class (the :class:`~cnnregions.core.engine.Engine` protocol) and one
 line here.

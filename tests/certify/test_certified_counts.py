@@ -260,14 +260,15 @@ def test_certify_on_a_plane_with_a_window():
 
 
 def test_certify_survives_a_failing_lp_solver(monkeypatch):
-    """With every LP failing, each LP question goes to the exact solver: same certified count."""
+    """With every LP of the reference search failing, each LP question goes to the exact solver:
+    same certified count (the kernel's HiGHS hand-over: tests/kernel/test_certified.py)."""
     from cnnregions.lpsearch import lp
 
     net = he_network(paper_architecture("example4-d2"), seed=0)
     expected = count_regions(net, certify=True).regions
     monkeypatch.setattr(lp.ChebyshevLP, "solve",
                         lambda self, rows: lp.LPResult(lp.LPStatus.FAILED, float("nan"), None))
-    result = count_regions(net, certify=True, split=1)
+    result = count_regions(net, certify=True, split=1, engine="reference")
     assert result.certified and result.regions == expected and result.exact_decisions > 0
     from cnnregions.errors import SolverError
 

@@ -154,12 +154,6 @@ def test_budgeted_conv_net():
     assert budgeted_totals(problem, 64, split=8) == (len(ref), rs.nodes)
 
 
-def test_certify_is_refused():
-    problem = build_problem(he_network(paper_architecture("example1-d1"), seed=0), certify=True)
-    with pytest.raises(ValueError, match="engine"):
-        KernelSearch(problem)
-
-
 def test_peer_fixtures(oracles_dir):
     manifest = json.loads((oracles_dir / "relucent-fixtures" / "manifest.json").read_text())
     small = sorted((info["regions"], name) for name, info in manifest["networks"].items() if info["regions"] <= 2000)

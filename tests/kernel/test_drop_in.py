@@ -17,8 +17,8 @@ def test_the_kernel_is_the_default_tree_engine():
     assert isinstance(engine_for(None), KernelEngine)
     net = he_network(paper_architecture("example4-d2"), seed=3)
     assert isinstance(KernelEngine().searcher(build_problem(net)), KernelSearch)
-    # A certified count is searched by the reference engine.
-    assert not isinstance(KernelEngine().searcher(build_problem(net, certify=True)), KernelSearch)
+    # A certified count is searched by the kernel too.
+    assert isinstance(KernelEngine().searcher(build_problem(net, certify=True)), KernelSearch)
 
 
 @pytest.mark.parametrize("split, budget", [(1, None), (4, 64), (16, 1600), (16, "auto")])
