@@ -324,7 +324,7 @@ def _step(st, top, detail):
     nodes += passed
     if k == n:
         if st.FP[3] > 0.0 and st.I[_LEAF] == 0 and not leaf_inside(st, w):
-            st.XF[_QC, :w.shape[0]] = w  # a certified count: Python checks the region exactly
+            copy(st.XF[_QC, :w.shape[0]], w)  # a certified count: Python checks the region exactly
             st.I[_QKIND] = 4
             return QUESTION
         st.I[_SP] = top
