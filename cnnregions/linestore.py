@@ -38,7 +38,7 @@ from typing import Any, Self
 from .errors import InvalidParameterError
 from .outfiles import describe_path
 
-__all__ = ["LineStore", "StoreKind", "first_difference", "reason", "short"]
+__all__ = ["LineStore", "StoreKind", "first_difference", "peek_header", "reason", "short"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,20 @@ class StoreKind:
     name: str
     owner: str
     sync_seconds: float = 0.0
+
+
+def peek_header(path: str | os.PathLike, kind: StoreKind) -> dict[str, Any] | None:
+    """The header of the store of ``kind`` at ``path``, read without opening or locking it; None if
+    there is no such file or its first line is not a header of this kind and version (what is
+    wrong with it is for :meth:`LineStore.open` to say)."""
+    try:
+        with open(path, "rb") as handle:
+            header = json.loads(handle.readline(1 << 20))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(header, dict) or header.get("format") != kind.format or header.get("version") != kind.version:
+        return None
+    return header
 
 
 def short(value: object, width: int = 24) -> str:

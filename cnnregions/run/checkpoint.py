@@ -42,7 +42,7 @@ import numpy as np
 
 from ..core.node import Node
 from ..core.stats import Stats
-from ..linestore import LineStore, StoreKind, short
+from ..linestore import LineStore, StoreKind, peek_header, short
 
 __all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node", "recorded_budget"]
 
@@ -240,12 +240,8 @@ def recorded_budget(path: str | os.PathLike) -> tuple[bool, int | None]:
     another number of workers than the count that wrote the file.  Anything else about the file
     (another count, a bad line) is left to :meth:`Checkpoint.open` to report.
     """
-    try:
-        with open(path, "rb") as handle:
-            header = json.loads(handle.readline(1 << 20))
-    except (OSError, ValueError):
-        return False, None
-    if not isinstance(header, dict) or header.get("format") != FORMAT or "budget" not in header:
+    header = peek_header(path, KIND)
+    if header is None or "budget" not in header:
         return False, None
     budget = header["budget"]
     if budget is None or (type(budget) is int and budget >= 1):
