@@ -38,7 +38,7 @@ from typing import Any, Self
 from .errors import InvalidParameterError
 from .outfiles import describe_path
 
-__all__ = ["LineStore", "StoreKind", "first_difference", "peek_header", "reason", "short"]
+__all__ = ["LineStore", "StoreFile", "StoreKind", "first_difference", "peek_header", "reason", "short"]
 
 
 @dataclass(frozen=True)
@@ -286,3 +286,22 @@ def _replay(label: str, raw: bytes, header: dict, kind: StoreKind, accept, misma
             raise InvalidParameterError(f"{label} line {number} must hold {expected}. Got {got} instead.") from None
         size += len(line) + 1
     return size
+
+
+class StoreFile:
+    """What a checkpoint and a study ledger share: an open :class:`LineStore` whose records are
+    signed with ``salt``; closed by :meth:`close` or by leaving a ``with`` block."""
+
+    def __init__(self, store: LineStore, salt: bytes) -> None:
+        self.path = store.path
+        self._store = store
+        self._salt = salt
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -125,6 +125,22 @@ def _difference(x: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> np.nd
     return d
 
 
+def _labels(labels: object, count: int, what: str) -> tuple[str, ...] | None:
+    """``labels`` as ``count`` strings naming ``what``'s points in descriptions (None stays None)."""
+    if labels is None:
+        return None
+    if isinstance(labels, str) or len(labels) != count:  # type: ignore[arg-type]
+        words = {2: "two", 3: "three"}
+        raise InvalidParameterError(f"The {what} 'labels' must be {words[count]} strings. Got {labels!r} instead.")
+    return tuple(str(label) for label in labels)  # type: ignore[attr-defined]
+
+
+def _input_size(point: np.ndarray, dim: int, what: str) -> None:
+    """One line if ``point`` (one of ``what``) is not an input of size ``dim``."""
+    if point.size != dim:
+        raise InvalidParameterError(f"The {what} must have the input size {dim}. Got size {point.size} instead.")
+
+
 @dataclass(frozen=True, eq=False)
 class Box(Domain):
     """The open axis-aligned box ``lo < x < hi`` of the (flattened) input space.
@@ -227,16 +243,10 @@ class Plane(Domain):
                 raise InvalidParameterError(
                     f"The plane 'window' must be (a_lo, a_hi, b_lo, b_hi) with a_lo < a_hi and b_lo < b_hi. Got {list(w)} instead.")
             object.__setattr__(self, "window", tuple(float(v) for v in w))
-        if self.labels is not None:
-            if isinstance(self.labels, str) or len(self.labels) != 3:
-                raise InvalidParameterError(
-                    f"The plane 'labels' must be three strings. Got {self.labels!r} instead.")
-            object.__setattr__(self, "labels", tuple(str(label) for label in self.labels))
+        object.__setattr__(self, "labels", _labels(self.labels, 3, "plane"))
 
     def _check(self, dim: int) -> None:
-        if self.x0.size != dim:
-            raise InvalidParameterError(
-                f"The plane points must have the input size {dim}. Got size {self.x0.size} instead.")
+        _input_size(self.x0, dim, "plane points")
 
     def input_map(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         self._check(dim)
@@ -303,15 +313,10 @@ class Segment(Domain):
         _difference(b, a, "b", "a")
         object.__setattr__(self, "a", a)
         object.__setattr__(self, "b", b)
-        if self.labels is not None:
-            if isinstance(self.labels, str) or len(self.labels) != 2:
-                raise InvalidParameterError(f"The segment 'labels' must be two strings. Got {self.labels!r} instead.")
-            object.__setattr__(self, "labels", tuple(str(label) for label in self.labels))
+        object.__setattr__(self, "labels", _labels(self.labels, 2, "segment"))
 
     def _check(self, dim: int) -> None:
-        if self.a.size != dim:
-            raise InvalidParameterError(
-                f"The segment ends must have the input size {dim}. Got size {self.a.size} instead.")
+        _input_size(self.a, dim, "segment ends")
 
     def input_map(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """``origin = a`` and the one-column basis ``b - a`` (float64, taken as exact)."""

@@ -34,10 +34,10 @@ from ..errors import SolverError
 from .cones import ConeStore
 from .lp import ChebyshevLP, LPStatus
 
-__all__ = ["Path", "Row"]
+__all__ = ["MAX_REMEMBERED", "Path", "Row", "remember"]
 
-#: Emptiness certificates and interior points kept per (neuron, sign); oldest dropped.
-_MAX_REMEMBERED = 8
+#: Emptiness certificates and interior points (facet points too) kept per row key; oldest dropped.
+MAX_REMEMBERED = 8
 
 
 class Row(NamedTuple):
@@ -51,10 +51,11 @@ class Row(NamedTuple):
     key: tuple[int, bool]
 
 
-def _remember(memory: dict, key: object, item: object) -> None:
+def remember(memory: dict, key: object, item: object) -> None:
+    """Append ``item`` to ``memory[key]``, keeping the newest :data:`MAX_REMEMBERED` (oldest dropped)."""
     known = memory.setdefault(key, [])
     known.append(item)
-    if len(known) > _MAX_REMEMBERED:
+    if len(known) > MAX_REMEMBERED:
         del known[0]
 
 
@@ -187,13 +188,13 @@ class Path:
             t = min(t, slack)
         if t > self.tol:
             if layer is not None:
-                _remember(self._points[layer], row.key, (center, t))
+                remember(self._points[layer], row.key, (center, t))
         elif cert.exact:
             return self._certified_side(p, row.key, layer, duals, center, t)
         elif t <= 0 and layer is not None and duals is not None:
             used = np.flatnonzero(duals[:p])
             rows = self.rows
-            _remember(self._certs[layer], row.key, frozenset(rows[i].key for i in used))
+            remember(self._certs[layer], row.key, frozenset(rows[i].key for i in used))
             if self.cones is not None:
                 self.cones.add(used, self.serials[used], self.a[used], self.b[used])
         self.set(p)
@@ -216,7 +217,7 @@ class Path:
         if not decision.empty:
             return decision.center, decision.radius
         if layer is not None and decision.support is not None:
-            _remember(self._certs[layer], key, decision.support - {key})
+            remember(self._certs[layer], key, decision.support - {key})
         if t > self.max_rejected:
             self.max_rejected = t
         return None, 0.0 if np.isnan(t) else min(t, 0.0)

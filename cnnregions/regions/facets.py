@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..errors import SolverError
 from ..lpsearch.lp import ChebyshevLP, LPStatus
+from ..lpsearch.path import remember
 
 __all__ = ["Facet", "FacetFinder", "group_coincident"]
 
@@ -85,17 +86,6 @@ def group_coincident(A: np.ndarray, b: np.ndarray, tol: float, gram: np.ndarray 
     for k, lab in enumerate(labels.tolist()):
         groups[lab].append(k)
     return sorted((np.array(g) for g in groups), key=lambda g: int(g[0]))
-
-
-#: Certificates and facet points kept per row key; oldest dropped.
-_MAX_REMEMBERED = 8
-
-
-def _remember(memory: dict, key: object, item: object) -> None:
-    known = memory.setdefault(key, [])
-    known.append(item)
-    if len(known) > _MAX_REMEMBERED:
-        del known[0]
 
 
 class FacetFinder:
@@ -180,9 +170,9 @@ class FacetFinder:
                 facet, used = self._lp_face(A, b, group, Gc[:, col], pr, sl)
             if keys is not None:
                 if facet.is_facet:
-                    _remember(self._points, keys[i], facet.center)
+                    remember(self._points, keys[i], facet.center)
                 elif used is not None:
-                    _remember(self._certs, keys[i], frozenset(keys[k] for k in used))
+                    remember(self._certs, keys[i], frozenset(keys[k] for k in used))
             out.append(facet)
         return out
 

@@ -36,13 +36,12 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import Self
 
 import numpy as np
 
 from ..core.node import Node
 from ..core.stats import Stats
-from ..linestore import LineStore, StoreKind, peek_header, short
+from ..linestore import LineStore, StoreFile, StoreKind, peek_header, short
 
 __all__ = ["Checkpoint", "NodeShape", "Record", "decode_node", "encode_node", "recorded_budget"]
 
@@ -189,7 +188,7 @@ def _digest(record: dict, salt: bytes) -> str:
 KIND = StoreKind(FORMAT, VERSION, "checkpoint", "count", SYNC_SECONDS)
 
 
-class Checkpoint:
+class Checkpoint(StoreFile):
     """An open, locked checkpoint file; use :meth:`open` and close it (or use ``with``).
 
     Attributes
@@ -202,9 +201,7 @@ class Checkpoint:
     """
 
     def __init__(self, store: LineStore, salt: bytes, done: dict[tuple[int, ...], Record]) -> None:
-        self.path = store.path
-        self._store = store
-        self._salt = salt
+        super().__init__(store, salt)
         self.done = done
         self.recorded = len(done)
 
@@ -222,14 +219,6 @@ class Checkpoint:
                            kept=f"the {self.recorded} tasks recorded before are kept")
         self.recorded += 1  # not kept in memory: a resume reads them back
 
-    def close(self) -> None:
-        self._store.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def recorded_budget(path: str | os.PathLike) -> tuple[bool, int | None]:

@@ -27,9 +27,8 @@ import json
 import math
 import os
 import re
-from typing import Self
 
-from ..linestore import LineStore, StoreKind, short
+from ..linestore import LineStore, StoreFile, StoreKind, short
 
 __all__ = ["Ledger"]
 
@@ -64,13 +63,11 @@ def _accept(record: dict, done: dict[str, dict], salt: bytes) -> None:
     done[key] = {"fingerprint": fingerprint, "regions": regions, "seconds": float(seconds)}
 
 
-class Ledger:
+class Ledger(StoreFile):
     """An open study checkpoint; use :meth:`open`, then :meth:`close` (or ``with``)."""
 
     def __init__(self, store: LineStore, salt: bytes, done: dict[str, dict]) -> None:
-        self.path = store.path
-        self._store = store
-        self._salt = salt
+        super().__init__(store, salt)
         self.done = done
 
     @classmethod
@@ -92,12 +89,3 @@ class Ledger:
         line["check"] = _digest(line, self._salt)
         self._store.append(line, kept=f"the {len(self.done)} counts recorded before are kept")
         self.done[key] = {"fingerprint": fingerprint, "regions": int(regions), "seconds": float(seconds)}
-
-    def close(self) -> None:
-        self._store.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
