@@ -69,6 +69,9 @@ class Searcher(Protocol):
     @property
     def max_rejected(self) -> float: ...
 
+    @property
+    def problem(self) -> SearchProblem: ...
+
     def root(self) -> Node: ...
 
     def expand(self, node: Node, on_region: Callable | None = None) -> list[Node]: ...
@@ -135,6 +138,13 @@ class TreeEngine(Engine, Protocol):
 
     def searcher(self, problem: SearchProblem, *, immediate: bool = False) -> Searcher:
         """A fresh search state for ``problem`` (one per process and task)."""
+        ...
+
+    def renew(self, searcher: Searcher) -> Searcher:
+        """A search state for ``searcher``'s problem, the same in every answer and statistic as a
+        fresh one from :meth:`searcher`; an engine that can reuse ``searcher``'s memory does (the
+        compiled kernel restores its arrays in place), so that a process keeps one warm state
+        across the tasks it runs (:class:`~cnnregions.run.tasks.WarmSearch`)."""
         ...
 
     def stats(self, searcher: Searcher) -> Stats:

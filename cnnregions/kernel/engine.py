@@ -51,3 +51,10 @@ class KernelEngine(LPEngine):
         from .search import KernelSearch  # numba and the compiled cache load here, on first use
 
         return KernelSearch(problem, immediate=immediate)
+
+    def renew(self, searcher: Searcher) -> Searcher:
+        """The kernel's search state restored in place (:meth:`~.search.KernelSearch.renew`); the
+        reference search's for a problem the kernel does not serve."""
+        if not serves(searcher.problem):
+            return super().renew(searcher)
+        return searcher.renew()  # type: ignore[attr-defined]

@@ -40,6 +40,10 @@ class LPEngine:
     def searcher(self, problem: SearchProblem, *, immediate: bool = False) -> Searcher:
         return Search(problem, immediate=immediate)
 
+    def renew(self, searcher: Searcher) -> Searcher:
+        """A new :class:`~.search.Search` for the same problem (its LP and caches are cheap to rebuild)."""
+        return self.searcher(searcher.problem, immediate=searcher.cert.immediate)
+
     def stats(self, searcher: Searcher) -> Stats:
         cert = searcher.cert
         cert.flush()

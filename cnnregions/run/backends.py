@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from ..core.problem import SearchProblem
 from ..errors import InvalidParameterError
 from .lifeline import POLL_SECONDS, exit_with_parent
 from .scheduler_probe import probe_scheduler, run_within
-from .tasks import Task, TaskOptions, TaskResult, run_task
+from .tasks import Task, TaskOptions, TaskResult, WarmSearch, run_task
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "Pool", "connect", "cpu_count", "resolve_jobs", "workers_of"]
 
@@ -80,9 +81,31 @@ def resolve_jobs(n_jobs: int) -> int:
     return cpu_count() if n_jobs == -1 else int(n_jobs)
 
 
+#: What a worker thread keeps between its tasks (loky workers have one thread, dask's may have
+#: several): the problem last unpickled, with its bytes, and the warm search state.
+_kept = threading.local()
+
+
+def _warm() -> WarmSearch:
+    """This worker thread's kept search state (:class:`~.tasks.WarmSearch`)."""
+    warm = getattr(_kept, "warm", None)
+    if warm is None:
+        warm = _kept.warm = WarmSearch()
+    return warm
+
+
 def _run_pickled(blob: bytes, task: Task, options: TaskOptions) -> TaskResult:
-    """Worker side of the loky pool: the problem travels pickled once, as bytes."""
-    return run_task(pickle.loads(blob), task, options)
+    """Worker side of the loky pool: the problem travels pickled, as bytes, and is unpickled
+    once per worker and count; the worker's search state is kept across its tasks."""
+    if getattr(_kept, "blob", None) != blob:
+        _kept.blob, _kept.problem = blob, pickle.loads(blob)
+    return run_task(_kept.problem, task, options, _warm())
+
+
+def _run_scattered(problem: SearchProblem, task: Task, options: TaskOptions) -> TaskResult:
+    """Worker side of a dask cluster: the problem is scattered to every worker once; the worker
+    thread's search state is kept across its tasks."""
+    return run_task(problem, task, options, _warm())
 
 
 class Pool:
@@ -102,6 +125,7 @@ class Pool:
         self._executor = None
         self._finished: queue.SimpleQueue = queue.SimpleQueue()  # local futures, as they finish
         self._completed: Any = None  # dask's as_completed, once a task is submitted to the cluster
+        self._warm = WarmSearch()  # the serial backend's search state, kept across its tasks
         if client is not None:
             # The problem is sent to every worker once; tasks carry only their nodes.
             self._problem = client.scatter(problem, broadcast=True, hash=False)
@@ -119,7 +143,7 @@ class Pool:
         if self._client is not None:
             from distributed import as_completed
 
-            future = self._client.submit(run_task, self._problem, task, self.options, pure=False,
+            future = self._client.submit(_run_scattered, self._problem, task, self.options, pure=False,
                                          priority=-len(task.piece))
             self._pending.add(future)
             if self._completed is None:
@@ -149,7 +173,7 @@ class Pool:
                 yield future.result()
         else:
             while self._queue:
-                yield run_task(self.problem, self._queue.popleft(), self.options)
+                yield run_task(self.problem, self._queue.popleft(), self.options, self._warm)
 
     def close(self) -> None:
         """Cancel what is still pending (after an error or an interrupt)."""

@@ -35,9 +35,8 @@ from ..core.stats import Stats
 from ..lpsearch.engine import DEFAULT_BUDGET, LPEngine
 from .lifeline import exit_with_parent
 
-__all__ = ["COARSE_CUT", "DEFAULT_BUDGET", "FEW_WORKERS", "Task", "TaskOptions", "TaskResult", "budget_for", "cut_for", "deepen",
-           "frontier_digest", "group_leftover", "make_tasks", "run_task", "split_tree"]
-
+__all__ = ["COARSE_CUT", "DEFAULT_BUDGET", "FEW_WORKERS", "Task", "TaskOptions", "TaskResult", "WarmSearch", "budget_for",
+           "cut_for", "deepen", "frontier_digest", "group_leftover", "make_tasks", "run_task", "split_tree"]
 
 
 @dataclass(frozen=True)
@@ -137,12 +136,37 @@ def split_tree(search: Searcher, target: int, on_region=None) -> list[Node]:
     return level
 
 
-def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> TaskResult:
+class WarmSearch:
+    """The search state one process (or thread) keeps across the tasks it runs.
+
+    For each task it hands out a state as fresh as a new one (:meth:`TreeEngine.renew
+    <cnnregions.core.engine.TreeEngine.renew>`), so that the statistics of a task do not
+    depend on the tasks its worker ran before; what is kept is the construction (for the
+    kernel: the first layer, the arrays, the compiled entries bound to them).  A state is
+    reused for the same problem object and engine only.
+    """
+
+    def __init__(self) -> None:
+        self._problem: SearchProblem | None = None
+        self._engine = ""
+        self._searcher: Searcher | None = None
+
+    def searcher(self, engine: TreeEngine, problem: SearchProblem) -> Searcher:
+        """A fresh search state of ``engine`` for ``problem``: the kept one renewed, or a new one."""
+        if self._searcher is not None and problem is self._problem and engine.name == self._engine:
+            self._searcher = engine.renew(self._searcher)
+        else:
+            self._problem, self._engine, self._searcher = problem, engine.name, engine.searcher(problem)
+        return self._searcher
+
+
+def run_task(problem: SearchProblem, task: Task, options: TaskOptions, warm: WarmSearch | None = None) -> TaskResult:
     """Search one task with a fresh search state of ``options.engine``, within ``options.budget``.
 
     The nodes of a task share one search state (for the LP search: one persistent
     LP and its emptiness certificates); a fresh state per task makes the statistics
-    independent of the worker that runs it.
+    independent of the worker that runs it.  With ``warm`` (a worker's
+    :class:`WarmSearch`), that state is the worker's kept one, renewed.
 
     With a region sink in ``options`` (export, adjacency graph), every region the
     task completes (in its search and in :func:`deepen`) goes to
@@ -154,7 +178,7 @@ def run_task(problem: SearchProblem, task: Task, options: TaskOptions) -> TaskRe
     if problem.certify != options.certify:  # the task's setting decides
         problem = dataclasses.replace(problem, certify=options.certify)
     engine = options.engine
-    search = engine.searcher(problem)
+    search = engine.searcher(problem) if warm is None else warm.searcher(engine, problem)
     budget = options.budget_of(task.piece)
     writer = options.sink.start(problem, task.piece) if options.sink is not None else None
     leftover: list[Node] = []

@@ -71,3 +71,51 @@ def test_region_sink_gets_every_region_once():
         result = tasks.run_task(problem, tasks.Task((0,), (node,)), options)
         assert result.children == []
     assert len(seen) == len(set(seen)) == count_regions(net).regions
+
+
+def _task_sequence(problem, engine, budget, warm):
+    """Every task of ``problem`` (split 4, ``budget``), run one after the other as one worker
+    runs them; each result's statistics (without the clock) and its children's digest."""
+    top = engine.searcher(problem)
+    initial = tasks.make_tasks(tasks.split_tree(top, 4), 4)
+    todo = [tasks.Task((i,), tuple(nodes)) for i, nodes in enumerate(initial)]
+    options = tasks.TaskOptions(budget=budget, engine=engine)
+    out = [((), {"regions": top.regions}, "")]
+    while todo:
+        task = todo.pop(0)
+        result = tasks.run_task(problem, task, options, warm)
+        stats = {k: v for k, v in result.stats.to_dict().items() if "seconds" not in k}
+        out.append((task.piece, stats, tasks.frontier_digest(result.children)))
+        todo += [tasks.Task(task.piece + (j,), tuple(nodes)) for j, nodes in enumerate(result.children)]
+    return out
+
+
+@pytest.mark.parametrize("spec", ["example4-d4@11", "example4-d3@2", "stride2@3", "degenerate", "fixture"])
+@pytest.mark.parametrize("budget", [None, 64, 900])
+def test_a_renewed_search_state_is_a_fresh_one(spec, budget, oracles_dir):
+    """One worker's kept state (:class:`~cnnregions.run.tasks.WarmSearch`, renewed for each task)
+    gives every task the statistics, LPs included, and the children of a fresh state."""
+    from cnnregions import Architecture, load_network
+
+    if spec == "fixture":
+        net = load_network(oracles_dir / "relucent-fixtures" / "ckpt4630_d4_w8_nh2.npz")
+    elif spec == "stride2@3":
+        arch = Architecture({"height": 1, "width": 11, "channels": 1}, [{"channels": 3, "kernel": [1, 3], "stride": 2}])
+        net = he_network(arch, seed=3)
+    elif spec == "degenerate":  # repeated filters and a zero filter: constant neurons, coincident hyperplanes
+        net = he_network(paper_architecture("example4-d3"), seed=4)
+        weights = [w.copy() for w in net.weights]
+        weights[0][1] = weights[0][0]
+        weights[1][0] = 0.0
+        net = type(net)(net.architecture, weights, [b.copy() for b in net.biases])
+    else:
+        name, seed = spec.split("@")
+        net = he_network(paper_architecture(name), seed=int(seed))
+    problem = build_problem(net)
+    engine = KernelEngine()
+    warm = tasks.WarmSearch()
+    fresh = _task_sequence(problem, engine, budget, None)
+    renewed = _task_sequence(problem, engine, budget, warm)
+    assert renewed == fresh
+    assert sum(stats["regions"] for _, stats, _ in fresh) == count_regions(net).regions
+    assert warm.searcher(engine, problem) is warm.searcher(engine, problem)  # the state is kept, not rebuilt
