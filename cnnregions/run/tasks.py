@@ -245,14 +245,18 @@ def cut_for(options: TaskOptions, workers: int) -> TaskOptions:
 
 def budget_for(budget: int, workers: int) -> int:
     """The work budget of a task for ``workers``, from the engine's ``budget`` (sized for many
-    workers): ``FEW_WORKERS // workers`` times larger for fewer than :data:`FEW_WORKERS`.
+    workers): ``2 * FEW_WORKERS // workers`` times larger for fewer than ``2 *`` :data:`FEW_WORKERS`.
 
-    Every task costs a round trip through the parent (about half a millisecond of a core,
-    which on a small machine the workers share), and few workers need few tasks to stay
-    busy.  On ``ckpt5490_d4_w10_nh3`` (the kernel, two local jobs, a quiet 2-core machine):
-    96 tasks and 1.74x one job with the engine's budget, 21 tasks and 1.94x with four times it.
+    Every task costs a round trip through the parent: on a busy 2-core machine about a
+    millisecond of the workers' time (the parent's half millisecond of work per result, which
+    preempts the worker that sent it, and the task's own set-up).  Few workers need few tasks
+    to stay busy, so for them a task's work is made large against that: 16 times the kernel's
+    budget for one worker (a checkpointed serial count), 8 times for two, 4 for four.  Measured
+    on a quiet 2-core machine, two local jobs against one (``bench/bench_jobs.py``, medians of 30):
+    ``ckpt5490_d4_w10_nh3`` 21 tasks and 1.84x with 4 times the budget, 16 tasks and 1.88x with
+    8 times; ``ckpt5795_d4_w10_nh4`` 77 tasks and 1.82x, 38 tasks and 1.91x.
     """
-    return budget * max(1, FEW_WORKERS // max(1, workers))
+    return budget * max(1, 2 * FEW_WORKERS // max(1, workers))
 
 
 def group_leftover(nodes: Sequence[Node], singles: int) -> list[list[Node]]:

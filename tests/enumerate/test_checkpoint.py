@@ -276,5 +276,6 @@ def test_a_default_budget_checkpoint_resumes_with_another_number_of_jobs(tmp_pat
 
 
 def test_the_default_budget_grows_as_the_workers_get_fewer():
-    """Few workers need few tasks: the engine's budget (sized for many workers) times FEW_WORKERS // workers."""
-    assert [budget_for(1000, w) for w in (1, 2, 3, 4, 8, 9, 128)] == [8000, 4000, 2000, 2000, 1000, 1000, 1000]
+    """Few workers need few tasks: the engine's budget (sized for many workers) times 2 * FEW_WORKERS // workers."""
+    assert [budget_for(1000, w) for w in (1, 2, 3, 4, 8, 9, 16, 17, 128)] == [16000, 8000, 5000, 4000, 2000, 1000, 1000,
+                                                                             1000, 1000]
