@@ -14,6 +14,7 @@ dispatchers do, and stores it atomically with its JSON record.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,7 +28,7 @@ from numba import carray, njit, types
 from numba.core.extending import intrinsic
 
 from . import dfs
-from .native import ALLOWED, ENTRIES, NativeKernel, cache_key, external_symbols, native_paths
+from .native import ALLOWED, ENTRIES, NativeKernel, cache_key, external_symbols, in_tree, native_paths, writable
 from .state import FIELDS, KState
 
 __all__ = ["JitKernel", "build_native"]
@@ -164,17 +165,6 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
-def _writable(directory: Path) -> bool:
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".probe")
-        os.close(fd)
-        os.unlink(tmp)
-        return True
-    except OSError:
-        return False
-
-
 def _same_counts(candidate: NativeKernel) -> bool:
     """The candidate and numba's dispatchers search a small network identically (regions, nodes,
     LPs, patterns), through every entry."""
@@ -201,7 +191,7 @@ def build_native(state: KState, key: Mapping[str, Any] | None = None) -> bool:
     processes do not try again; an unwritable cache directory stores nothing."""
     key = cache_key() if key is None else key
     obj_path, meta_path = native_paths(key)
-    if _refused_before(meta_path, key) or not _writable(obj_path.parent):
+    if _refused_before(meta_path, key) or not writable(obj_path.parent):
         return False
     record: dict[str, Any] = {"key": dict(key)}
     try:
@@ -216,7 +206,29 @@ def build_native(state: KState, key: Mapping[str, Any] | None = None) -> bool:
         return False
     _write(obj_path, obj)
     _write(meta_path, json.dumps(record, indent=1).encode())
+    if obj_path.parent == in_tree():
+        _prune_stale(obj_path.parent, key)
     return True
+
+
+def _prune_stale(directory: Path, key: Mapping[str, Any]) -> None:
+    """Remove the builds in ``directory`` (this install's own) that this host will not load again:
+    records for the same host (platform, CPU and features) under another key (older kernel
+    sources, numba or llvmlite).  Builds for other CPUs stay: a shared install may serve a
+    cluster of mixed nodes.  The user's and ``NUMBA_CACHE_DIR``'s directories are shared by
+    installs and are left alone."""
+    host = {name: key.get(name) for name in ("platform", "cpu", "features")}
+    for meta in directory.glob("kernel-native-*.json"):
+        try:
+            record = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            continue
+        other = record.get("key") if isinstance(record, dict) else None
+        if not isinstance(other, dict) or other == dict(key) or any(other.get(n) != v for n, v in host.items()):
+            continue
+        for path in (meta.with_suffix(".o"), meta):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _refused_before(meta_path: Path, key: Mapping[str, Any]) -> bool:

@@ -7,7 +7,7 @@ compiled it, :mod:`.build` wraps every entry Python calls (:data:`ENTRIES`) in a
 function taking the state's array addresses and shapes, emits the machine code of
 the wrappers and of everything they call into one object file for this host's
 CPU, and stores it with a small JSON record in the kernel's cache directory
-(:func:`cache_dir`).  Later processes load that object here with llvmlite alone
+(:func:`cache_dirs`).  Later processes load that object here with llvmlite alone
 (a few milliseconds) and call it through ctypes.
 
 The object is only trusted under its key (:func:`cache_key`: the kernel's source,
@@ -33,6 +33,7 @@ import os
 import re
 import struct
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,8 @@ import numpy as np
 from ..errors import SolverError
 from .state import FIELDS, KState
 
-__all__ = ["ALLOWED", "ENTRIES", "FORMAT", "NativeKernel", "cache_dir", "cache_key", "external_symbols",
-           "load", "native_paths"]
+__all__ = ["ALLOWED", "ENTRIES", "FORMAT", "NativeKernel", "cache_dirs", "cache_key", "external_symbols",
+           "in_tree", "load", "native_paths", "writable"]
 
 #: The compiled entries Python calls, in :mod:`.dfs`, with the kinds of their arguments after the
 #: state: ``int``, ``bool``, ``float`` scalars; ``int[]``, ``bool[]``, ``float[]`` one-dimensional arrays.
@@ -68,13 +69,23 @@ _KERNEL_SOURCES = ("dfs.py", "sides.py", "lp.py", "moves.py", "pivot.py", "proof
                    "build.py", "native.py")
 
 
-def cache_dir() -> Path:
-    """Where the native build lives: ``$NUMBA_CACHE_DIR/cnnregions-native`` if that variable is set
-    (numba's own cache moves there too), else the kernel's ``__pycache__`` beside numba's cache."""
+def in_tree() -> Path:
+    """The kernel's own ``__pycache__``, beside numba's cache: the directory of this install only."""
+    return Path(__file__).resolve().parent / "__pycache__"
+
+
+def cache_dirs() -> tuple[Path, ...]:
+    """Where the native build is looked for, in this order, and stored (the first writable one).
+
+    ``$NUMBA_CACHE_DIR/cnnregions-native`` alone if that variable is set (numba's own cache moves
+    there too); else the kernel's ``__pycache__`` (:func:`in_tree`), then ``cnnregions`` in the
+    user's cache directory (``$XDG_CACHE_HOME``, by default ``~/.cache``), for an install the user
+    cannot write to, where numba also keeps its cache in the user's directory."""
     root = os.environ.get("NUMBA_CACHE_DIR")
     if root:
-        return Path(root) / "cnnregions-native"
-    return Path(__file__).resolve().parent / "__pycache__"
+        return (Path(root) / "cnnregions-native",)
+    user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return in_tree(), Path(user) / "cnnregions"
 
 
 def _numba_version() -> str:
@@ -113,10 +124,26 @@ def cache_key() -> dict[str, Any]:
 
 
 def native_paths(key: Mapping[str, Any]) -> tuple[Path, Path]:
-    """The object file and its JSON record for ``key``."""
+    """The object file and its JSON record for ``key``: in the first cache directory that holds a
+    record for it, else in the first one this process can write to (where a build goes)."""
     name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
-    d = cache_dir()
-    return d / f"kernel-native-{name}.o", d / f"kernel-native-{name}.json"
+    dirs = cache_dirs()
+    chosen = next((d for d in dirs if (d / f"kernel-native-{name}.json").exists()), None)
+    if chosen is None:
+        chosen = next((d for d in dirs if writable(d)), dirs[0])
+    return chosen / f"kernel-native-{name}.o", chosen / f"kernel-native-{name}.json"
+
+
+def writable(directory: Path) -> bool:
+    """Whether this process can create files in ``directory`` (created if missing)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".probe")
+        os.close(fd)
+        os.unlink(tmp)
+        return True
+    except OSError:
+        return False
 
 
 def external_symbols(obj: bytes) -> list[str]:

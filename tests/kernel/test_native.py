@@ -148,6 +148,50 @@ def test_an_unwritable_cache_stores_nothing_and_counts_the_same(built, tmp_path,
     assert _run(problem, kernel) == _run(problem, built)
 
 
+def test_a_read_only_install_keeps_its_build_in_the_users_cache(built, tmp_path, monkeypatch):
+    """Where the kernel's own directory cannot be written (a shared install), the build goes to
+    the user's cache directory, and later processes find it there."""
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a directory")
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(native, "in_tree", lambda: blocker / "__pycache__")
+    assert native.cache_dirs() == (blocker / "__pycache__", tmp_path / "xdg" / "cnnregions")
+    problem = NETS["example4-d2"]()
+    state = KernelSearch(problem, kernel=JitKernel()).state
+    assert build_native(state)
+    obj_path, meta_path = native.native_paths(native.cache_key())
+    assert obj_path.parent == tmp_path / "xdg" / "cnnregions" and meta_path.exists()
+    kernel = native.load()
+    assert kernel is not None
+    assert _run(problem, kernel) == _run(problem, built)
+
+
+def test_a_new_build_removes_this_installs_stale_builds_for_this_host(built, tmp_path, monkeypatch):
+    """Builds under an older key for this host go; another CPU's build and the user's cache stay."""
+    own = tmp_path / "pycache"
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(native, "in_tree", lambda: own)
+    monkeypatch.setattr("cnnregions.kernel.build.in_tree", lambda: own)
+    own.mkdir()
+    key = native.cache_key()
+    olds = {"stale": dict(key, kernel="0" * 64), "other cpu": dict(key, cpu="another-cpu", kernel="0" * 64)}
+    for name, old in olds.items():
+        path = own / f"kernel-native-{name.replace(' ', '-')}.json"
+        path.write_text(json.dumps({"key": old}))
+        path.with_suffix(".o").write_bytes(b"old object")
+    unrelated = own / "dfs.solve-1.py311.nbi"
+    unrelated.write_bytes(b"numba's index")
+    state = KernelSearch(NETS["example4-d2"](), kernel=JitKernel()).state
+    assert build_native(state)
+    left = sorted(p.name for p in own.iterdir())
+    name = native.native_paths(key)[0].stem
+    assert left == sorted([f"{name}.json", f"{name}.o", "kernel-native-other-cpu.json", "kernel-native-other-cpu.o",
+                           unrelated.name])
+    assert native.load() is not None
+
+
 def test_a_refused_build_is_recorded_and_not_retried(built, cache, monkeypatch):
     """A build whose object needs a symbol outside the allowed set is recorded as refused."""
     monkeypatch.setattr(native, "ALLOWED", frozenset())
