@@ -227,8 +227,8 @@ def deepen(search: Searcher, nodes: list[Node], expansions: int, on_region=None)
 #: as a few hundred regions of the compiled kernel's work.
 FEW_WORKERS = 8
 #: The coarse cut (``deepen``, ``singles``, ``ramp``): two expansions, two single-node children,
-#: no reduced first generations.  On ``ckpt5490_d4_w10_nh3`` (the kernel, two local jobs): 96
-#: tasks and 1.7-1.9x one job, against 565 tasks and 1.03x with the cluster's cut.
+#: no reduced first generations.  On ``ckpt5490_d4_w10_nh3`` (the kernel and its own budget, two
+#: local jobs): 96 tasks and 1.7-1.9x one job, against 565 tasks and 1.03x with the cluster's cut.
 COARSE_CUT = (2, 2, 0)
 
 
