@@ -11,6 +11,12 @@ certificates reused, sides proven empty with the box certificate).
     python -m bench.bench_kernel                 # the whole set
     python -m bench.bench_kernel --only example4 # networks whose label contains the text
     python -m bench.bench_kernel --no-reference  # the kernel only
+    python -m bench.bench_kernel --profile       # where a whole count's time goes
+
+``--profile`` runs ``count_regions`` (one job, default settings) under cProfile and splits
+its time into the compiled kernel (the calls of its entries), HiGHS (the sides the kernel
+handed back, each a fresh Chebyshev LP) and Python (everything else: checks, the split,
+tasks, nodes between calls); the profiler's own cost falls on the Python share.
 
 Timings mean something only on a quiet machine.
 """
@@ -18,7 +24,9 @@ Timings mean something only on a quiet machine.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import functools
+import pstats
 import time
 
 from bench.bench_count import SPEED_SET, _load
@@ -47,11 +55,38 @@ def _count(search) -> tuple[int, int, float]:
     return search.regions, search.nodes, time.process_time() - cpu
 
 
+def _shares(net) -> tuple[float, float, float, float]:
+    """A serial ``count_regions`` of ``net`` under cProfile: its seconds and the shares of the
+    compiled entries, of HiGHS (``KernelSearch._answer_side``) and of Python."""
+    from cnnregions import count_regions
+
+    profile = cProfile.Profile()
+    profile.enable()
+    count_regions(net)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(value[3] for value in stats.values())
+    kernel = sum(value[3] for (path, _, name), value in stats.items() if path.endswith("kernel/native.py") and name == "call")
+    highs = sum(value[3] for (path, _, name), value in stats.items() if name == "_answer_side")
+    return total, kernel / total, highs / total, 1.0 - (kernel + highs) / total
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=None, help="run the networks whose label contains this text")
     parser.add_argument("--no-reference", action="store_true", help="time the kernel only")
+    parser.add_argument("--profile", action="store_true", help="shares of a whole count: compiled kernel, HiGHS, Python")
     args = parser.parse_args(argv)
+    if args.profile:
+        from cnnregions import count_regions
+
+        count_regions(he_network(paper_architecture("example1-d1"), seed=0))  # compiled code loaded
+        print(f"{'network':34s} {'seconds':>8s} {'kernel':>7s} {'HiGHS':>7s} {'Python':>7s}  (count_regions, one job, under cProfile)")
+        for label, net in _networks():
+            if not args.only or args.only in label:
+                total, kernel, highs, python = _shares(net)
+                print(f"{label:34s} {total:8.3f} {kernel:7.1%} {highs:7.1%} {python:7.1%}")
+        return
     start = time.perf_counter()
     from cnnregions.kernel import KernelSearch
     from cnnregions.kernel.state import IS
