@@ -119,3 +119,13 @@ def test_a_renewed_search_state_is_a_fresh_one(spec, budget, oracles_dir):
     assert renewed == fresh
     assert sum(stats["regions"] for _, stats, _ in fresh) == count_regions(net).regions
     assert warm.searcher(engine, problem) is warm.searcher(engine, problem)  # the state is kept, not rebuilt
+
+
+@pytest.mark.parametrize("budget", [None, 64])
+def test_a_warm_reference_search_is_a_fresh_one(budget):
+    """The reference engine renews by building a new search: the same statistics, LPs included."""
+    from cnnregions.lpsearch.engine import LPEngine
+
+    problem = build_problem(he_network(paper_architecture("example4-d3"), seed=2))
+    warm = tasks.WarmSearch()
+    assert _task_sequence(problem, LPEngine(), budget, warm) == _task_sequence(problem, LPEngine(), budget, None)
