@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
 from .state import KState
 
-__all__ = ["Kernel", "load_kernel"]
+__all__ = ["Kernel", "compile_seconds", "load_kernel"]
 
 #: ``CNNREGIONS_KERNEL=numba`` makes every process use numba's dispatchers (no native load or build).
 ENV = "CNNREGIONS_KERNEL"
@@ -36,6 +37,14 @@ class Kernel(Protocol):
 
 _lock = threading.Lock()
 _kernel: list[Kernel] = []
+_built: list[float] = []  # seconds this process spent compiling the kernel and building its native form
+
+
+def compile_seconds() -> float:
+    """Seconds this process spent compiling the kernel and building its native form (the first
+    count after installing, about a minute); 0.0 when it loaded the native build or has not
+    searched yet."""
+    return sum(_built)
 
 
 def load_kernel(state: KState) -> Kernel:
@@ -58,6 +67,8 @@ def _choose(state: KState) -> Kernel:
 
     if os.environ.get(ENV, "") != "numba":
         # A failed native build leaves numba's dispatchers, which count the same.
+        start = time.perf_counter()
         with contextlib.suppress(Exception):
             build_native(state)
+        _built.append(time.perf_counter() - start)
     return JitKernel()

@@ -209,3 +209,24 @@ def test_resumed_count_says_resumed_not_zero_rate(tmp_path, capsys):
     line = next(text for text in again.splitlines() if text.startswith("time"))
     assert code == 0 and "resumed: all" in line and "regions/s" not in line
     assert "regions        40" in again  # d^3 + d^2 + d + 1 (Example 1), from the checkpoint alone
+
+
+
+def test_the_first_count_after_installing_says_what_compiling_took(monkeypatch, capsys):
+    """The first count compiles the kernel (about a minute): its time line says so and leaves
+    the compile out of the rate; a count that loaded the kernel says nothing of it."""
+    from types import SimpleNamespace
+
+    from cnnregions.cli.count import _time_line
+    from cnnregions.kernel import entries
+
+    code, out, _ = run(["count", "example1-d3", "--no-progress"], capsys)
+    line = next(text for text in out.splitlines() if text.startswith("time"))
+    assert code == 0 and "compiling" not in line and "regions/s in this run" in line
+    first = SimpleNamespace(seconds=60.0, regions=3004, reused_regions=0, tasks=16, reused_tasks=0,
+                            regions_per_second=3004 / 60.0)
+    monkeypatch.setattr(entries, "_built", [56.0])
+    assert _time_line(first, "1 job") == ("60.000 s, of which 56.0 s compiling the search kernel (once after installing; "
+                                          "later runs load it) (751 regions/s searching, 1 job)")
+    monkeypatch.setattr(entries, "_built", [0.2])  # a quick load is not worth a mention
+    assert _time_line(first, "1 job") == "60.000 s (50 regions/s in this run, 1 job)"
